@@ -1,0 +1,310 @@
+#!/bin/bash
+# cli-usage.sh PERPSCOPE_CLI FIXTURES_DIR
+#
+# Copyright 2026 The Perpscope developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Checks perpscope-cli end to end: help, exit codes (0 success, 1 data error, 2 usage
+# error), where messages go, and the outputs of indicators and info on the fixtures.
+# Prints TAP; exits 1 if any check fails.
+set -u
+
+if [ $# -ne 2 ]; then
+  echo "usage: $0 PERPSCOPE_CLI FIXTURES_DIR" >&2
+  exit 2
+fi
+
+cli=$1
+fixtures=$2
+eth="$fixtures/ETHUSDT_1h_first600.csv"
+btc5="$fixtures/BTCUSDT_5m_2024-01-01_2days.csv"
+header="open_time,sma20,ema9,ema21,ema50,ema200,rsi14,atr14,natr14,macd,macd_signal,macd_hist,bb_upper,bb_middle,bb_lower,stochrsi_k,stochrsi_d,obv,adx14,plus_di14,minus_di14,cci20,mfi14,willr14,vwap_session"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+n=0
+failed=0
+rc=0
+why=()
+
+# run ARGS...: runs the CLI, keeping stdout, stderr and the exit status.
+run () {
+  "$cli" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+}
+
+# Checks accumulate reasons in why[]; report DESCRIPTION prints ok / not ok.
+fail () {
+  why+=("$1")
+}
+
+expect_rc () {
+  [ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1"
+}
+
+expect_empty () {
+  [ ! -s "$1" ] || fail "$(basename "$1") is not empty: $(head -c 300 "$1")"
+}
+
+expect_nonempty () {
+  [ -s "$1" ] || fail "$(basename "$1") is empty"
+}
+
+# expect_grep FILE STRING: FILE contains the fixed string STRING.
+expect_grep () {
+  grep -qF -- "$2" "$1" || fail "$(basename "$1") lacks \"$2\""
+}
+
+report () {
+  local line
+
+  n=$((n + 1))
+  if [ ${#why[@]} -eq 0 ]; then
+    echo "ok $n - $1"
+  else
+    failed=$((failed + 1))
+    echo "not ok $n - $1"
+    for line in "${why[@]}"; do
+      echo "# $line"
+    done
+    if [ -f "$tmp/err" ] && [ -s "$tmp/err" ]; then
+      head -n 5 "$tmp/err" | sed 's/^/# stderr: /'
+    fi
+  fi
+  why=()
+}
+
+skip () {
+  n=$((n + 1))
+  echo "ok $n - $1 # SKIP $2"
+}
+
+# usage_error DESCRIPTION ARGS...: exit 2, a message on stderr, nothing on stdout.
+usage_error () {
+  local what=$1
+
+  shift
+  run "$@"
+  expect_rc 2
+  expect_empty "$tmp/out"
+  expect_nonempty "$tmp/err"
+  report "usage error: $what"
+}
+
+# ------------------------------------------------------------------ help
+
+run --help
+expect_rc 0
+expect_empty "$tmp/err"
+for command in indicators info bench; do
+  grep -qE "^ +$command " "$tmp/out" || fail "--help does not list $command"
+done
+report "--help lists the commands"
+
+run indicators --help
+expect_rc 0
+for option in --csv --out --format --tail --lenient --incremental; do
+  expect_grep "$tmp/out" "$option"
+done
+report "indicators --help lists its options"
+
+run info --help
+expect_rc 0
+for option in --csv --lenient --json; do
+  expect_grep "$tmp/out" "$option"
+done
+report "info --help lists its options"
+
+run bench --help
+expect_rc 0
+for option in --csv --runs; do
+  expect_grep "$tmp/out" "$option"
+done
+expect_grep "$tmp/out" "indicators"
+report "bench --help lists its options"
+
+# ------------------------------------------------------------------ usage errors
+
+usage_error "no command"
+usage_error "unknown command" frobnicate --csv "$eth"
+usage_error "indicators without --csv" indicators
+usage_error "info without --csv" info
+usage_error "unknown option" indicators --csv "$eth" --no-such-option
+usage_error "--format xml" indicators --csv "$eth" --format xml
+usage_error "--tail 0" indicators --csv "$eth" --tail 0
+usage_error "--tail not a number" indicators --csv "$eth" --tail five
+usage_error "stray argument" indicators --csv "$eth" extra
+usage_error "bench without \"indicators\"" bench --csv "$eth"
+usage_error "bench with something else to measure" bench structure --csv "$eth"
+
+run frobnicate
+expect_grep "$tmp/err" "frobnicate"
+report "the unknown command is named on stderr"
+
+run indicators --csv "$eth" --format xml
+expect_grep "$tmp/err" "xml"
+report "the bad --format value is named on stderr"
+
+# ------------------------------------------------------------------ data errors
+
+bad="$tmp/bad.csv"
+printf '%s\n' \
+  "open_time,open,high,low,close,volume" \
+  "1672531200000,1196.1,1196.85,1192.29,1193.89,84158.668" \
+  "1672534800000,1193.89,1196.71,1193.76,abc,45582.565" \
+  "1672538400000,1196.15,1197.52,1194.51,1195.51,40359.931" >"$bad"
+
+for command in indicators info; do
+  run "$command" --csv "$bad"
+  expect_rc 1
+  expect_empty "$tmp/out"
+  expect_grep "$tmp/err" "$bad:3:"
+  expect_grep "$tmp/err" "column 5"
+  report "$command: malformed CSV exits 1 naming file:line and column"
+done
+
+run indicators --csv "$tmp/missing.csv"
+expect_rc 1
+expect_empty "$tmp/out"
+expect_grep "$tmp/err" "$tmp/missing.csv"
+report "indicators: missing file exits 1 naming the file"
+
+run info --csv "$tmp/missing.csv"
+expect_rc 1
+expect_empty "$tmp/out"
+expect_grep "$tmp/err" "$tmp/missing.csv"
+report "info: missing file exits 1 naming the file"
+
+short="$tmp/short.csv"
+head -n 20 "$eth" >"$short"
+printf '1672603200000,1200.5,1201' >>"$short"  # line 21, cut short, no newline
+run indicators --csv "$short"
+expect_rc 1
+expect_empty "$tmp/out"
+expect_grep "$tmp/err" "$short:21:"
+report "indicators: truncated last line exits 1 naming file:line"
+
+run indicators --csv "$eth" --out "$tmp/no-such-dir/out.csv"
+expect_rc 1
+expect_nonempty "$tmp/err"
+report "indicators: unwritable --out exits 1"
+
+# ------------------------------------------------------------------ indicators
+
+run indicators --csv "$eth"
+expect_rc 0
+expect_empty "$tmp/err"
+cp "$tmp/out" "$tmp/batch.csv"
+first_line=$(head -n 1 "$tmp/batch.csv")
+[ "$first_line" = "$header" ] || fail "header is \"$first_line\""
+rows=$(($(wc -l <"$tmp/batch.csv") - 1))
+[ "$rows" -eq 600 ] || fail "$rows data rows, expected 600"
+report "indicators: header line and 600 rows"
+
+bad_width=$(tail -n +2 "$tmp/batch.csv" | awk -F, 'NF != 25' | wc -l)
+[ "$bad_width" -eq 0 ] || fail "$bad_width rows without 25 fields"
+if ! cmp -s <(tail -n +2 "$tmp/batch.csv" | cut -d, -f1) <(tail -n +2 "$eth" | cut -d, -f1); then
+  fail "the open_time column differs from the input's"
+fi
+report "indicators: 25 fields per row, open times of the input"
+
+run indicators --csv "$eth" --incremental
+expect_rc 0
+cmp -s "$tmp/out" "$tmp/batch.csv" || fail "incremental output differs: $(cmp "$tmp/out" "$tmp/batch.csv" 2>&1)"
+report "indicators --incremental is byte-identical to batch"
+
+run indicators --csv "$eth" --out "$tmp/written.csv"
+expect_rc 0
+expect_empty "$tmp/out"
+if [ -f "$tmp/written.csv" ]; then
+  cmp -s "$tmp/written.csv" "$tmp/batch.csv" || fail "--out file differs from standard output"
+else
+  fail "--out did not create the file"
+fi
+report "indicators --out FILE writes the same bytes"
+
+run indicators --csv "$eth" --tail 5
+expect_rc 0
+if ! cmp -s "$tmp/out" <(head -n 1 "$tmp/batch.csv"; tail -n 5 "$tmp/batch.csv"); then
+  fail "--tail 5 is not the header and the last 5 rows"
+fi
+[ "$(wc -l <"$tmp/out")" -eq 6 ] || fail "--tail 5 gave $(wc -l <"$tmp/out") lines"
+report "indicators --tail 5 gives the header and the last 5 rows"
+
+run indicators --csv "$eth" --tail 1000
+expect_rc 0
+cmp -s "$tmp/out" "$tmp/batch.csv" || fail "--tail past the length is not the whole output"
+report "indicators --tail longer than the file gives everything"
+
+run indicators --csv "$eth" --format table --tail 2
+expect_rc 0
+expect_grep "$tmp/out" "rsi14"
+expect_empty "$tmp/err"
+report "indicators --format table"
+
+run indicators --csv "$bad" --lenient
+expect_rc 0
+expect_grep "$tmp/err" "skipped 1 malformed row"
+expect_grep "$tmp/err" "$bad:3:"
+[ "$(head -n 1 "$tmp/out")" = "$header" ] || fail "no header line"
+[ "$(($(wc -l <"$tmp/out") - 1))" -eq 2 ] || fail "expected the 2 good rows"
+report "indicators --lenient skips the bad row and says so on stderr"
+
+run info --csv "$bad" --lenient
+expect_rc 0
+expect_grep "$tmp/out" "rows:      2 (1 malformed row"
+report "info --lenient counts the skipped row"
+
+# ------------------------------------------------------------------ info
+
+run info --csv "$btc5"
+expect_rc 0
+expect_empty "$tmp/err"
+expect_grep "$tmp/out" "symbol:    BTCUSDT"
+expect_grep "$tmp/out" "interval:  5m"
+expect_grep "$tmp/out" "rows:      576"
+expect_grep "$tmp/out" "gaps:      none"
+report "info: the 5m fixture, no gaps"
+
+gappy="$tmp/BTCUSDT_5m_gappy.csv"
+sed '101,103d' "$btc5" >"$gappy"
+run info --csv "$gappy"
+expect_rc 0
+expect_grep "$tmp/out" "interval:  5m"
+expect_grep "$tmp/out" "rows:      573"
+expect_grep "$tmp/out" "gaps:      1, 3 candles missing"
+report "info: 3 deleted rows are 1 gap of 3 candles"
+
+run info --csv "$fixtures/FILUSDT_1m_headerless120.csv"
+expect_rc 0
+expect_grep "$tmp/out" "interval:  1m"
+expect_grep "$tmp/out" "layout:    12 columns, no header"
+report "info: headerless 12-column file"
+
+if command -v python3 >/dev/null 2>&1; then
+  run info --csv "$btc5" --json
+  expect_rc 0
+  python3 -c 'import json,sys; json.load(sys.stdin)' <"$tmp/out" 2>"$tmp/py" \
+    || fail "not JSON: $(head -c 300 "$tmp/py")"
+  report "info --json prints valid JSON"
+
+  run info --csv "$gappy" --json
+  expect_rc 0
+  python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["interval"] == "5m", d["interval"]
+assert d["symbol"] == "BTCUSDT", d["symbol"]
+assert d["rows"] == 573, d["rows"]
+assert d["missing_candles"] == 3, d["missing_candles"]
+assert len(d["gaps"]) == 1 and d["gaps"][0]["missing"] == 3, d["gaps"]
+' <"$tmp/out" 2>"$tmp/py" || fail "unexpected JSON: $(tail -n 1 "$tmp/py")"
+  report "info --json describes the gap"
+else
+  skip "info --json prints valid JSON" "python3 not found"
+  skip "info --json describes the gap" "python3 not found"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
