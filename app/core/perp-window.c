@@ -74,16 +74,62 @@ _perp_extremes_clear (PerpExtremes *e)
 /* The extreme of the values that stay in the window when the next one is pushed: every
  * slot but pos, the one about to be overwritten.  The value comes from a branch-free
  * pass (maxsd/minsd in two independent chains); then the newest slot holding it is
- * found, so that among equal values the one staying longest in the window is kept. */
+ * found, so that among equal values the one staying longest in the window is kept.
+ * Specialised per direction: a direction flag inside the loops cost five times more. */
+#define DEFINE_RESCAN(name, better)                                                  \
+  static double                                                                       \
+  name (const double *ring,                                                          \
+        guint         pos,                                                           \
+        guint         period,                                                        \
+        guint        *age_out)                                                       \
+  {                                                                                   \
+    double a0 = ring[pos + 1 < period ? pos + 1 : 0];                                 \
+    double a1 = a0;                                                                   \
+    double best;                                                                      \
+    guint j;                                                                          \
+    guint age;                                                                        \
+                                                                                      \
+    for (j = 0; j + 1 < pos; j += 2)                                                  \
+      {                                                                               \
+        a0 = better (a0, ring[j]);                                                    \
+        a1 = better (a1, ring[j + 1]);                                                \
+      }                                                                               \
+    if (j < pos)                                                                      \
+      a0 = better (a0, ring[j]);                                                      \
+    for (j = pos + 1; j + 1 < period; j += 2)                                         \
+      {                                                                               \
+        a0 = better (a0, ring[j]);                                                    \
+        a1 = better (a1, ring[j + 1]);                                                \
+      }                                                                               \
+    if (j < period)                                                                   \
+      a0 = better (a0, ring[j]);                                                      \
+    best = better (a0, a1);                                                           \
+                                                                                      \
+    /* Slot s was written (pos - s) mod period pushes ago; search newest first. */   \
+    for (age = 1; age < period; age++)                                                \
+      if (ring[pos >= age ? pos - age : pos + period - age] == best)                  \
+        break;                                                                        \
+                                                                                      \
+    *age_out = age;                                                                   \
+    return best;                                                                      \
+  }
+
 static inline double
-pick (gboolean want_max,
-      double   a,
-      double   b)
+max2 (double a,
+      double b)
 {
-  if (want_max)
-    return a > b ? a : b;
+  return a > b ? a : b;
+}
+
+static inline double
+min2 (double a,
+      double b)
+{
   return a < b ? a : b;
 }
+
+DEFINE_RESCAN (rescan_max, max2)
+DEFINE_RESCAN (rescan_min, min2)
 
 void
 _perp_extremes_rescan (const PerpExtremes *e,
@@ -93,27 +139,16 @@ _perp_extremes_rescan (const PerpExtremes *e,
                        double             *min,
                        guint64            *min_seq)
 {
-  const double *ring = e->ring;
-  guint pos = e->pos;
-  guint period = e->period;
-  double acc[2];
-  double best;
   guint age;
 
-  acc[0] = acc[1] = ring[pos + 1 < period ? pos + 1 : 0];
-  for (guint j = 0; j < pos; j++)
-    acc[j & 1] = pick (want_max, acc[j & 1], ring[j]);
-  for (guint j = pos + 1; j < period; j++)
-    acc[j & 1] = pick (want_max, acc[j & 1], ring[j]);
-  best = pick (want_max, acc[0], acc[1]);
-
-  /* Slot s was written (pos - s) mod period pushes ago; search newest first. */
-  for (age = 1; age < period; age++)
-    if (ring[pos >= age ? pos - age : pos + period - age] == best)
-      break;
-
   if (want_max)
-    *max = best, *max_seq = e->count - age;
+    {
+      *max = rescan_max (e->ring, e->pos, e->period, &age);
+      *max_seq = e->count - age;
+    }
   else
-    *min = best, *min_seq = e->count - age;
+    {
+      *min = rescan_min (e->ring, e->pos, e->period, &age);
+      *min_seq = e->count - age;
+    }
 }
