@@ -25,6 +25,16 @@
  * guards, so that values agree with TA-Lib to far better than the conformance tolerance.
  */
 
+/* Bounded oscillators can land a few ulps outside their range (a ratio rounded up, a
+ * running sum a hair below zero).  Nothing downstream should see 100.00000000000001. */
+static inline double
+clamp_to (double x,
+          double lo,
+          double hi)
+{
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+
 /* ---------------------------------------------------------------- SMA */
 
 void
@@ -816,8 +826,8 @@ stoch_rsi_step (const PerpStochRsi *self,
   if (isnan (slow_d))
     return;
 
-  out->k = next->slow_k;
-  out->d = slow_d;
+  out->k = clamp_to (next->slow_k, 0.0, 100.0);
+  out->d = clamp_to (slow_d, 0.0, 100.0);
 }
 
 static inline void
@@ -1351,7 +1361,7 @@ mfi_step (const PerpMfi *self,
   if (total < 1.0)
     return 0.0;
 
-  return 100.0 * (next->pos_sum / total);
+  return clamp_to (100.0 * (next->pos_sum / total), 0.0, 100.0);
 }
 
 static inline double
@@ -1475,7 +1485,7 @@ willr_step (const PerpWillr *self,
   if (diff == 0.0)
     return 0.0;
 
-  return (next->hh - close) / diff;
+  return clamp_to ((next->hh - close) / diff, -100.0, 0.0);
 }
 
 static inline double

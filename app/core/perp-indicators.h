@@ -36,6 +36,7 @@ typedef struct
   double  inv_period;
   double  sum;
   double  m2;        /* sum of squared deviations from the mean, when tracked */
+  double  m2_exact;  /* m2 when it was last computed exactly */
   guint   track_m2 : 1;
 } PerpWindow;
 

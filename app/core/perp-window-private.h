@@ -37,6 +37,22 @@ void _perp_extremes_rescan(const PerpExtremes *e,
                            double       *min,
                            guint64      *min_seq);
 
+/* Sum of squared deviations from @mean of the window after pushing @x: every slot but
+ * pos (which x replaces), and x. */
+static inline double
+_perp_window_exact_m2 (const PerpWindow *w,
+                       double            x,
+                       double            mean)
+{
+  double acc = (x - mean) * (x - mean);
+
+  for (guint i = 0; i < w->period; i++)
+    if (i != w->pos)
+      acc += (w->ring[i] - mean) * (w->ring[i] - mean);
+
+  return acc;
+}
+
 /* The window's sum (and M2) after pushing @x.  Returns TRUE when the window is then
  * full, i.e. an output exists. */
 static inline gboolean
@@ -58,12 +74,8 @@ _perp_window_step (const PerpWindow *w,
       *m2 = 0.0;
       if (w->track_m2)
         {
-          double mean = *sum * w->inv_period;
-          double acc = (x - mean) * (x - mean);
-
-          for (guint i = 0; i + 1 < w->period; i++)
-            acc += (w->ring[i] - mean) * (w->ring[i] - mean);
-          *m2 = acc;
+          /* Slots 0 .. period-2 are filled and pos is period-1. */
+          *m2 = _perp_window_exact_m2 (w, x, *sum * w->inv_period);
         }
       return TRUE;
     }
@@ -81,6 +93,12 @@ _perp_window_step (const PerpWindow *w,
         double new_mean = *sum * w->inv_period;
 
         *m2 = w->m2 + (x - old) * ((x - new_mean) + (old - old_mean));
+
+        /* The update's rounding error scales with the variance the window had, not the
+         * one it has: after a big move into a flat stretch it would leave a phantom
+         * sigma.  Recompute exactly when the variance has collapsed. */
+        if (*m2 < w->m2_exact * 1e-4)
+          *m2 = _perp_window_exact_m2 (w, x, new_mean);
       }
   }
 

@@ -51,6 +51,7 @@ _perp_window_resync (PerpWindow *w)
       for (guint i = 0; i < w->period; i++)
         m2 += (w->ring[i] - mean) * (w->ring[i] - mean);
       w->m2 = m2;
+      w->m2_exact = m2;
     }
 }
 
