@@ -766,7 +766,7 @@ test_error_header (void)
   assert_contains (no_close->message, "\"close\"");
 
   no_time = parse_must_fail ("notime.csv",
-                             "date,open,high,low,close,volume\n"
+                             "when,open,high,low,close,volume\n"
                              "1672531200000," GOOD_OHLC ",10\n");
   g_assert_error (no_time, PERP_CSV_ERROR, PERP_CSV_ERROR_HEADER);
   assert_contains (no_time->message, "notime.csv:1:");
@@ -776,6 +776,46 @@ test_error_header (void)
   headerless = parse_must_fail ("seven.csv", "1672531200000," GOOD_OHLC ",10,7\n");
   g_assert_error (headerless, PERP_CSV_ERROR, PERP_CSV_ERROR_HEADER);
   assert_contains (headerless->message, "seven.csv:1:");
+}
+
+/* MetaTrader-style exports name the column Date and write "YYYY.MM.DD HH:MM:SS"; ISO
+ * dates work too.  Both are UTC. */
+static void
+test_parse_datetime (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerpCandles) mt = NULL;
+  g_autoptr(PerpCandles) iso = NULL;
+  g_autoptr(GError) bad = NULL;
+  const char *mt_text =
+    "Date,Open,High,Low,Close,Tickvol,Volume,Spread\n"
+    "2022.10.10 00:00:00,0.97312,0.97369,0.97312,0.97357,60,0,20\n"
+    "2024.02.29 23:45:00,0.9735,0.97362,0.97328,0.97362,57,0,20\n";
+  const char *iso_text =
+    "date,open,high,low,close,volume\n"
+    "1999-12-31T23:59:00,1,2,0.5,1.5,3\n"
+    "2000-03-01 00:00:00,1,2,0.5,1.5,3\n";
+
+  mt = perp_candle_csv_parse ("mt.csv", mt_text, strlen (mt_text), PERP_CSV_FLAGS_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (perp_candles_get_length (mt), ==, 2);
+  /* 2022-10-10 is day 19275 since the epoch; 2024-02-29 (a leap day) is day 19782. */
+  g_assert_cmpint (perp_candles_get_open_time (mt)[0], ==, G_GINT64_CONSTANT (19275) * 86400000);
+  g_assert_cmpint (perp_candles_get_open_time (mt)[1], ==,
+                   G_GINT64_CONSTANT (19782) * 86400000 + (23 * 60 + 45) * G_GINT64_CONSTANT (60000));
+  g_assert_cmpfloat (perp_candles_get_volume (mt)[0], ==, 0.0);
+
+  iso = perp_candle_csv_parse ("iso.csv", iso_text, strlen (iso_text), PERP_CSV_FLAGS_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (perp_candles_get_open_time (iso)[0], ==, G_GINT64_CONSTANT (946684740000));
+  g_assert_cmpint (perp_candles_get_open_time (iso)[1], ==, G_GINT64_CONSTANT (951868800000));
+
+  bad = parse_must_fail ("baddate.csv",
+                         "Date,Open,High,Low,Close,Volume\n"
+                         "2022.13.10 00:00:00,1,2,0.5,1.5,3\n");
+  g_assert_error (bad, PERP_CSV_ERROR, PERP_CSV_ERROR_NUMBER);
+  assert_contains (bad->message, "baddate.csv:2:");
+  assert_contains (bad->message, "column 1");
 }
 
 static void
@@ -1189,6 +1229,7 @@ main (int   argc,
   g_test_add_func ("/io/csv/error/empty", test_error_empty);
   g_test_add_func ("/io/csv/error/header", test_error_header);
   g_test_add_func ("/io/csv/error/header-line-number", test_error_header_line_number);
+  g_test_add_func ("/io/csv/parse/datetime", test_parse_datetime);
   g_test_add_func ("/io/csv/error/nonexistent", test_error_nonexistent);
   g_test_add_func ("/io/csv/lenient/skip", test_lenient);
   g_test_add_func ("/io/csv/lenient/all-bad", test_lenient_all_bad);

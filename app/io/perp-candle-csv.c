@@ -164,6 +164,72 @@ parse_int64 (const char *p,
   return TRUE;
 }
 
+static gboolean
+parse_fixed_digits (const char *p,
+                    guint       n,
+                    int        *out)
+{
+  int v = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (!g_ascii_isdigit (p[i]))
+        return FALSE;
+      v = v * 10 + (p[i] - '0');
+    }
+  *out = v;
+
+  return TRUE;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static gint64
+days_from_civil (int y,
+                 int m,
+                 int d)
+{
+  int era;
+  int yoe;
+  int doy;
+  int doe;
+
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+  return (gint64) era * 146097 + doe - 719468;
+}
+
+/* "YYYY.MM.DD HH:MM:SS" (MetaTrader exports) or "YYYY-MM-DD HH:MM:SS" / "...THH:MM:SS",
+ * taken as UTC, to Unix milliseconds. */
+static gboolean
+parse_datetime (const char *p,
+                const char *end,
+                gint64     *out)
+{
+  int y, mo, d, h, mi, sec;
+
+  if (end - p != 19
+      || !(p[4] == '.' || p[4] == '-') || p[7] != p[4]
+      || !(p[10] == ' ' || p[10] == 'T') || p[13] != ':' || p[16] != ':')
+    return FALSE;
+
+  if (!parse_fixed_digits (p, 4, &y) || !parse_fixed_digits (p + 5, 2, &mo)
+      || !parse_fixed_digits (p + 8, 2, &d) || !parse_fixed_digits (p + 11, 2, &h)
+      || !parse_fixed_digits (p + 14, 2, &mi) || !parse_fixed_digits (p + 17, 2, &sec))
+    return FALSE;
+
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    return FALSE;
+
+  *out = ((days_from_civil (y, mo, d) * 24 + h) * 60 + mi) * G_GINT64_CONSTANT (60000)
+         + sec * G_GINT64_CONSTANT (1000);
+
+  return TRUE;
+}
+
 /* Splits [line, end) on commas, trimming blanks around each field.  Returns the number
  * of fields, which may exceed MAX_FIELDS (only the first MAX_FIELDS are stored). */
 static guint
@@ -241,7 +307,7 @@ layout_from_header (Layout       *layout,
     PerpCandleColumn column;
     const char *names[4];
   } aliases[] = {
-    { PERP_CANDLE_COLUMN_OPEN_TIME, { "open_time", "timestamp", "time", NULL } },
+    { PERP_CANDLE_COLUMN_OPEN_TIME, { "open_time", "timestamp", "date", NULL } },
     { PERP_CANDLE_COLUMN_OPEN, { "open", NULL } },
     { PERP_CANDLE_COLUMN_HIGH, { "high", NULL } },
     { PERP_CANDLE_COLUMN_LOW, { "low", NULL } },
@@ -374,10 +440,11 @@ parse_row (const Layout  *layout,
   perp_candle_init (candle, 0, 0, 0, 0, 0, 0);
 
   idx = layout->index[PERP_CANDLE_COLUMN_OPEN_TIME];
-  if (!parse_int64 (fields[idx].start, fields[idx].end, &candle->open_time))
+  if (!parse_int64 (fields[idx].start, fields[idx].end, &candle->open_time)
+      && !parse_datetime (fields[idx].start, fields[idx].end, &candle->open_time))
     {
       set_row_error (error, PERP_CSV_ERROR_NUMBER, name, line, idx + 1, "open_time",
-                     "\"%.*s\" is not a time in milliseconds",
+                     "\"%.*s\" is neither a time in milliseconds nor YYYY-MM-DD HH:MM:SS",
                      (int) MIN (fields[idx].end - fields[idx].start, 40), fields[idx].start);
       return FALSE;
     }
