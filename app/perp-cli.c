@@ -20,12 +20,7 @@
 #include "core/perp-indicator-set.h"
 #include "io/perp-candle-csv.h"
 
-/* Exit codes: scripts tell a bad invocation from bad data. */
-enum {
-  EXIT_OK = 0,
-  EXIT_DATA = 1,
-  EXIT_USAGE = 2,
-};
+#include "perp-cli-private.h"
 
 typedef int (*CommandFunc) (int argc, char **argv);
 
@@ -36,15 +31,10 @@ typedef struct
   const char  *summary;
 } Command;
 
-static int
-usage_error (GOptionContext *context,
-             const char     *format,
-             ...) G_GNUC_PRINTF (2, 3);
-
-static int
-usage_error (GOptionContext *context,
-             const char     *format,
-             ...)
+int
+perp_cli_usage_error (GOptionContext *context,
+                      const char     *format,
+                      ...)
 {
   g_autofree char *message = NULL;
   va_list args;
@@ -61,33 +51,32 @@ usage_error (GOptionContext *context,
 }
 
 /* Parses @argv with @context; on failure prints why and returns FALSE. */
-static gboolean
-parse_options (GOptionContext  *context,
-               int             *argc,
-               char          ***argv,
-               int             *exit_code)
+gboolean
+perp_cli_parse_options (GOptionContext  *context,
+                        int             *argc,
+                        char          ***argv,
+                        int             *exit_code)
 {
   g_autoptr(GError) error = NULL;
 
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      *exit_code = usage_error (context, "%s", error->message);
+      *exit_code = perp_cli_usage_error (context, "%s", error->message);
       return FALSE;
     }
 
   return TRUE;
 }
 
-static PerpCandles *
-load_candles (const char    *path,
-              gboolean       lenient,
-              PerpCsvReport *report)
+PerpCandles *
+perp_cli_load_candles (const char           *path,
+                       const PerpCsvOptions *options,
+                       PerpCsvReport        *report)
 {
   g_autoptr(GError) error = NULL;
   PerpCandles *candles;
 
-  candles = perp_candle_csv_load (path, lenient ? PERP_CSV_FLAGS_LENIENT : PERP_CSV_FLAGS_NONE,
-                                  report, &error);
+  candles = perp_candle_csv_load_with_options (path, options, report, &error);
   if (candles == NULL)
     {
       fprintf (stderr, "perpscope-cli: %s\n", error->message);
@@ -101,8 +90,8 @@ load_candles (const char    *path,
   return candles;
 }
 
-static char *
-format_time (gint64 ms)
+char *
+perp_cli_format_time (gint64 ms)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (ms / 1000);
 
@@ -180,7 +169,7 @@ write_table (FILE              *out,
       g_autofree char *when = NULL;
 
       perp_candles_get_candle (candles, (guint) i, &candle);
-      when = format_time (candle.open_time);
+      when = perp_cli_format_time (candle.open_time);
       fprintf (out, "%s  open %.10g  high %.10g  low %.10g  close %.10g  volume %.10g\n",
                when, candle.open, candle.high, candle.low, candle.close, candle.volume);
       for (guint c = 0; c < PERP_N_COLUMNS; c++)
@@ -234,18 +223,22 @@ cmd_indicators (int    argc,
     "digits, an empty cell before an indicator's first value.");
   g_option_context_add_main_entries (context, entries, NULL);
 
-  if (!parse_options (context, &argc, &argv, &exit_code))
+  if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
     return exit_code;
   if (csv == NULL)
-    return usage_error (context, "indicators: --csv FILE is required");
+    return perp_cli_usage_error (context, "indicators: --csv FILE is required");
   if (argc > 1)
-    return usage_error (context, "indicators: unexpected argument \"%s\"", argv[1]);
+    return perp_cli_usage_error (context, "indicators: unexpected argument \"%s\"", argv[1]);
   if (format != NULL && strcmp (format, "csv") != 0 && strcmp (format, "table") != 0)
-    return usage_error (context, "indicators: --format must be csv or table, not \"%s\"", format);
+    return perp_cli_usage_error (context, "indicators: --format must be csv or table, not \"%s\"", format);
   if (tail == 0 || tail < -1)
-    return usage_error (context, "indicators: --tail must be a positive number");
+    return perp_cli_usage_error (context, "indicators: --tail must be a positive number");
 
-  candles = load_candles (csv, lenient, &report);
+  {
+    PerpCsvOptions options = { .flags = lenient ? PERP_CSV_FLAGS_LENIENT : PERP_CSV_FLAGS_NONE };
+
+    candles = perp_cli_load_candles (csv, &options, &report);
+  }
   perp_csv_report_clear (&report);
   if (candles == NULL)
     return EXIT_DATA;
@@ -362,14 +355,18 @@ cmd_info (int    argc,
     "the span, the number of rows and the gaps (missing candles).");
   g_option_context_add_main_entries (context, entries, NULL);
 
-  if (!parse_options (context, &argc, &argv, &exit_code))
+  if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
     return exit_code;
   if (csv == NULL)
-    return usage_error (context, "info: --csv FILE is required");
+    return perp_cli_usage_error (context, "info: --csv FILE is required");
   if (argc > 1)
-    return usage_error (context, "info: unexpected argument \"%s\"", argv[1]);
+    return perp_cli_usage_error (context, "info: unexpected argument \"%s\"", argv[1]);
 
-  candles = load_candles (csv, lenient, &report);
+  {
+    PerpCsvOptions options = { .flags = lenient ? PERP_CSV_FLAGS_LENIENT : PERP_CSV_FLAGS_NONE };
+
+    candles = perp_cli_load_candles (csv, &options, &report);
+  }
   if (candles == NULL)
     return EXIT_DATA;
 
@@ -380,8 +377,8 @@ cmd_info (int    argc,
   gaps = perp_candles_find_gaps (candles);
   for (guint i = 0; i < gaps->len; i++)
     missing += g_array_index (gaps, PerpGap, i).missing;
-  first_time = format_time (t[0]);
-  last_time = format_time (t[n - 1]);
+  first_time = perp_cli_format_time (t[0]);
+  last_time = perp_cli_format_time (t[n - 1]);
 
   if (json)
     {
@@ -427,8 +424,8 @@ cmd_info (int    argc,
           for (guint i = 0; i < gaps->len && i < 20; i++)
             {
               const PerpGap *gap = &g_array_index (gaps, PerpGap, i);
-              g_autofree char *from = format_time (gap->start);
-              g_autofree char *to = format_time (gap->end);
+              g_autofree char *from = perp_cli_format_time (gap->start);
+              g_autofree char *to = perp_cli_format_time (gap->end);
 
               printf ("           %s .. %s (%" G_GINT64_FORMAT " missing)\n", from, to, gap->missing);
             }
@@ -445,8 +442,8 @@ cmd_info (int    argc,
 /* ------------------------------------------------------------------ bench */
 
 /* Wall-clock timing lives here, in the CLI: the core never reads the clock. */
-static gint64
-now_ns (void)
+gint64
+perp_cli_now_ns (void)
 {
   struct timespec ts;
 
@@ -598,9 +595,9 @@ run_bench_case (BenchCase          which,
     }
 }
 
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
+int
+perp_cli_compare_double (gconstpointer a,
+                         gconstpointer b)
 {
   double x = *(const double *) a;
   double y = *(const double *) b;
@@ -627,38 +624,43 @@ cmd_bench (int    argc,
     { NULL }
   };
 
-  context = g_option_context_new ("indicators - measure the indicators' speed");
+  context = g_option_context_new ("indicators|structure - measure the core's speed");
   g_option_context_set_summary (context, "bench");
   g_option_context_set_description (context,
-    "Times each batch indicator over the whole file (median, min and max of the runs,\n"
-    "in nanoseconds per candle), next to TA-Lib's own figures, then all columns in\n"
-    "batch and incremental form, and the CSV load.");
+    "bench indicators: times each batch indicator over the whole file (median, min and\n"
+    "max of the runs, in nanoseconds per candle), next to TA-Lib's own figures, then all\n"
+    "columns in batch and incremental form, and the CSV load.\n"
+    "bench structure: candles per second of the structure passes (the peer-compatible\n"
+    "batch mode), median of the runs.");
   g_option_context_add_main_entries (context, entries, NULL);
 
-  if (!parse_options (context, &argc, &argv, &exit_code))
+  if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
     return exit_code;
-  if (argc < 2 || strcmp (argv[1], "indicators") != 0)
-    return usage_error (context, "bench: say what to measure: \"bench indicators\"");
+  if (argc < 2 || (strcmp (argv[1], "indicators") != 0 && strcmp (argv[1], "structure") != 0))
+    return perp_cli_usage_error (context, "bench: say what to measure: \"bench indicators\" or \"bench structure\"");
   if (argc > 2)
-    return usage_error (context, "bench: unexpected argument \"%s\"", argv[2]);
+    return perp_cli_usage_error (context, "bench: unexpected argument \"%s\"", argv[2]);
   if (csv == NULL)
-    return usage_error (context, "bench: --csv FILE is required");
+    return perp_cli_usage_error (context, "bench: --csv FILE is required");
   if (runs < 1 || runs > 1000)
-    return usage_error (context, "bench: --runs must be between 1 and 1000");
+    return perp_cli_usage_error (context, "bench: --runs must be between 1 and 1000");
+
+  if (strcmp (argv[1], "structure") == 0)
+    return perp_cli_bench_structure (csv, runs);
 
   for (guint r = 0; r < G_N_ELEMENTS (load_ms); r++)
     {
-      gint64 start = now_ns ();
+      gint64 start = perp_cli_now_ns ();
 
       g_clear_pointer (&candles, perp_candles_unref);
       perp_csv_report_clear (&report);
-      candles = load_candles (csv, FALSE, &report);
+      candles = perp_cli_load_candles (csv, &(PerpCsvOptions) { 0 }, &report);
       if (candles == NULL)
         return EXIT_DATA;
-      load_ms[r] = (now_ns () - start) / 1e6;
+      load_ms[r] = (perp_cli_now_ns () - start) / 1e6;
     }
   perp_csv_report_clear (&report);
-  qsort (load_ms, G_N_ELEMENTS (load_ms), sizeof (double), compare_double);
+  qsort (load_ms, G_N_ELEMENTS (load_ms), sizeof (double), perp_cli_compare_double);
 
   columns_init (&cols, perp_candles_get_length (candles));
   samples = g_new (double, runs);
@@ -674,12 +676,12 @@ cmd_bench (int    argc,
       run_bench_case (b, candles, &cols);
       for (int r = 0; r < runs; r++)
         {
-          gint64 start = now_ns ();
+          gint64 start = perp_cli_now_ns ();
 
           run_bench_case (b, candles, &cols);
-          samples[r] = (double) (now_ns () - start) / (double) cols.n;
+          samples[r] = (double) (perp_cli_now_ns () - start) / (double) cols.n;
         }
-      qsort (samples, runs, sizeof (double), compare_double);
+      qsort (samples, runs, sizeof (double), perp_cli_compare_double);
       printf ("%-30s %10.2f %10.2f %10.2f %12s\n",
               bench_cases[b].name, samples[runs / 2], samples[0], samples[runs - 1], bench_cases[b].talib);
     }
@@ -694,7 +696,8 @@ cmd_bench (int    argc,
 static const Command commands[] = {
   { "indicators", cmd_indicators, "Compute the standard indicator columns of a candle file" },
   { "info", cmd_info, "Describe a candle file: symbol, interval, span, rows, gaps" },
-  { "bench", cmd_bench, "Measure the core's speed (bench indicators)" },
+  { "structure", perp_cli_cmd_structure, "Market structure; for now the peer-compatible batch mode (--compat smc)" },
+  { "bench", cmd_bench, "Measure the core's speed (bench indicators, bench structure)" },
 };
 
 static void

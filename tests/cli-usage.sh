@@ -136,7 +136,12 @@ usage_error "--tail 0" indicators --csv "$eth" --tail 0
 usage_error "--tail not a number" indicators --csv "$eth" --tail five
 usage_error "stray argument" indicators --csv "$eth" extra
 usage_error "bench without \"indicators\"" bench --csv "$eth"
-usage_error "bench with something else to measure" bench structure --csv "$eth"
+usage_error "bench with something else to measure" bench everything --csv "$eth"
+usage_error "structure without --compat" structure --csv "$eth" --out "$tmp/structure"
+usage_error "structure without --out" structure --csv "$eth" --compat smc
+usage_error "structure with an unknown session" structure --csv "$eth" --compat smc --out "$tmp/structure" --session Mars
+usage_error "structure with both break modes" structure --csv "$eth" --compat smc --out "$tmp/structure" --close-break --wick-break
+usage_error "structure Custom session without times" structure --csv "$eth" --compat smc --out "$tmp/structure" --session Custom
 
 run frobnicate
 expect_grep "$tmp/err" "frobnicate"

@@ -819,6 +819,38 @@ test_parse_datetime (void)
 }
 
 static void
+test_volume_column (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerpCandles) tick = NULL;
+  g_autoptr(PerpCandles) none = NULL;
+  PerpCsvOptions options = { .volume_column = "Tickvol" };
+  const char *text =
+    "Date,Open,High,Low,Close,Tickvol,Volume,Spread\n"
+    "2022.10.10 00:00:00,0.97312,0.97369,0.97312,0.97357,60,0,20\n"
+    "2022.10.10 00:15:00,0.9735,0.97362,0.97328,0.97362,57,0,20\n";
+  const char *headerless = "1672531200000,1,2,0.5,1.5,3\n";
+
+  tick = perp_candle_csv_parse_with_options ("mt.csv", text, strlen (text), &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (perp_candles_get_volume (tick)[0], ==, 60.0);
+  g_assert_cmpfloat (perp_candles_get_volume (tick)[1], ==, 57.0);
+
+  options.volume_column = "Ticks";
+  none = perp_candle_csv_parse_with_options ("mt.csv", text, strlen (text), &options, NULL, &error);
+  g_assert_null (none);
+  g_assert_error (error, PERP_CSV_ERROR, PERP_CSV_ERROR_HEADER);
+  assert_contains (error->message, "mt.csv:1:");
+  assert_contains (error->message, "Ticks");
+  g_clear_error (&error);
+
+  options.volume_column = "Tickvol";
+  none = perp_candle_csv_parse_with_options ("h.csv", headerless, strlen (headerless), &options, NULL, &error);
+  g_assert_null (none);
+  g_assert_error (error, PERP_CSV_ERROR, PERP_CSV_ERROR_HEADER);
+}
+
+static void
 test_error_header_line_number (void)
 {
   g_autoptr(GError) error = NULL;
@@ -1230,6 +1262,7 @@ main (int   argc,
   g_test_add_func ("/io/csv/error/header", test_error_header);
   g_test_add_func ("/io/csv/error/header-line-number", test_error_header_line_number);
   g_test_add_func ("/io/csv/parse/datetime", test_parse_datetime);
+  g_test_add_func ("/io/csv/parse/volume-column", test_volume_column);
   g_test_add_func ("/io/csv/error/nonexistent", test_error_nonexistent);
   g_test_add_func ("/io/csv/lenient/skip", test_lenient);
   g_test_add_func ("/io/csv/lenient/all-bad", test_lenient_all_bad);

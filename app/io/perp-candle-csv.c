@@ -299,6 +299,7 @@ static gboolean
 layout_from_header (Layout       *layout,
                     const Field  *fields,
                     guint         n_fields,
+                    const char   *volume_column,
                     const char   *name,
                     guint         line,
                     GError      **error)
@@ -325,6 +326,21 @@ layout_from_header (Layout       *layout,
       for (guint k = 0; aliases[a].names[k] != NULL; k++)
         if (field_is (&fields[f], aliases[a].names[k]) && layout->index[aliases[a].column] < 0)
           layout->index[aliases[a].column] = (int) f;
+
+  if (volume_column != NULL)
+    {
+      layout->index[PERP_CANDLE_COLUMN_VOLUME] = -1;
+      for (guint f = 0; f < MIN (n_fields, MAX_FIELDS); f++)
+        if (field_is (&fields[f], volume_column))
+          layout->index[PERP_CANDLE_COLUMN_VOLUME] = (int) f;
+      if (layout->index[PERP_CANDLE_COLUMN_VOLUME] < 0)
+        {
+          g_set_error (error, PERP_CSV_ERROR, PERP_CSV_ERROR_HEADER,
+                       "%s:%u: the header has no \"%s\" column to read volume from",
+                       name, line, volume_column);
+          return FALSE;
+        }
+    }
 
   for (guint c = PERP_CANDLE_COLUMN_OPEN_TIME; c <= PERP_CANDLE_COLUMN_VOLUME; c++)
     if (layout->index[c] < 0)
@@ -537,18 +553,41 @@ perp_candle_csv_parse (const char     *name,
                        PerpCsvReport  *report,
                        GError        **error)
 {
+  PerpCsvOptions options = { .flags = flags };
+
+  return perp_candle_csv_parse_with_options (name, text, length, &options, report, error);
+}
+
+/**
+ * perp_candle_csv_parse_with_options:
+ *
+ * perp_candle_csv_parse() with more choices than the flags (see #PerpCsvOptions).
+ *
+ * Returns: (transfer full) (nullable): the candles, or %NULL with @error set
+ */
+PerpCandles *
+perp_candle_csv_parse_with_options (const char            *name,
+                                    const char            *text,
+                                    gsize                  length,
+                                    const PerpCsvOptions  *options,
+                                    PerpCsvReport         *report,
+                                    GError               **error)
+{
   g_autoptr(PerpCandles) candles = NULL;
   Field fields[MAX_FIELDS];
   PerpCsvReport local_report = { 0 };
   const char *p = text;
   const char *end = text + length;
   gboolean have_layout = FALSE;
-  gboolean lenient = (flags & PERP_CSV_FLAGS_LENIENT) != 0;
+  gboolean lenient;
   Layout layout;
   guint line = 0;
 
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (text != NULL || length == 0, NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+
+  lenient = (options->flags & PERP_CSV_FLAGS_LENIENT) != 0;
 
   /* Spreadsheets save CSV with a UTF-8 byte order mark. */
   if (length >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0)
@@ -587,8 +626,16 @@ perp_candle_csv_parse (const char     *name,
               return NULL;
             }
 
+          if (!has_header && options->volume_column != NULL)
+            {
+              g_set_error (error, PERP_CSV_ERROR, PERP_CSV_ERROR_HEADER,
+                           "%s:%u: no header, so no \"%s\" column to read volume from",
+                           name, line, options->volume_column);
+              return NULL;
+            }
+
           if (has_header
-              ? !layout_from_header (&layout, fields, n_fields, name, line, error)
+              ? !layout_from_header (&layout, fields, n_fields, options->volume_column, name, line, error)
               : !layout_headerless (&layout, n_fields, name, line, error))
             return NULL;
 
@@ -666,6 +713,24 @@ perp_candle_csv_load (const char     *path,
                       PerpCsvReport  *report,
                       GError        **error)
 {
+  PerpCsvOptions options = { .flags = flags };
+
+  return perp_candle_csv_load_with_options (path, &options, report, error);
+}
+
+/**
+ * perp_candle_csv_load_with_options:
+ *
+ * perp_candle_csv_load() with more choices than the flags (see #PerpCsvOptions).
+ *
+ * Returns: (transfer full) (nullable): the candles, or %NULL with @error set
+ */
+PerpCandles *
+perp_candle_csv_load_with_options (const char            *path,
+                                   const PerpCsvOptions  *options,
+                                   PerpCsvReport         *report,
+                                   GError               **error)
+{
   g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(GError) local_error = NULL;
   const char *contents;
@@ -683,7 +748,8 @@ perp_candle_csv_load (const char     *path,
   length = g_mapped_file_get_length (mapped);
   contents = g_mapped_file_get_contents (mapped);
 
-  return perp_candle_csv_parse (path, contents != NULL ? contents : "", length, flags, report, error);
+  return perp_candle_csv_parse_with_options (path, contents != NULL ? contents : "", length,
+                                             options, report, error);
 }
 
 void

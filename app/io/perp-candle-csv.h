@@ -47,7 +47,29 @@ typedef struct
   guint    n_columns;
 } PerpCsvReport;
 
+/**
+ * PerpCsvOptions:
+ * @flags: see #PerpCsvFlags
+ * @volume_column: (nullable): header name of the column to read as volume instead of
+ *   "volume" (for example "Tickvol" in MetaTrader exports); needs a header
+ */
+typedef struct
+{
+  PerpCsvFlags  flags;
+  const char   *volume_column;
+} PerpCsvOptions;
+
 GQuark       perp_csv_error_quark       (void);
+PerpCandles *perp_candle_csv_load_with_options  (const char           *path,
+                                                 const PerpCsvOptions *options,
+                                                 PerpCsvReport        *report,
+                                                 GError              **error);
+PerpCandles *perp_candle_csv_parse_with_options (const char           *name,
+                                                 const char           *text,
+                                                 gsize                 length,
+                                                 const PerpCsvOptions *options,
+                                                 PerpCsvReport        *report,
+                                                 GError              **error);
 PerpCandles *perp_candle_csv_load       (const char     *path,
                                          PerpCsvFlags    flags,
                                          PerpCsvReport  *report,

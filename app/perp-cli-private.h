@@ -1,0 +1,43 @@
+/* perp-cli-private.h: what the perpscope-cli commands share
+ *
+ * Copyright 2026 The Perpscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+#include "core/perp-candles.h"
+#include "io/perp-candle-csv.h"
+
+G_BEGIN_DECLS
+
+/* Exit codes: scripts tell a bad invocation from bad data. */
+enum {
+  EXIT_OK = 0,
+  EXIT_DATA = 1,
+  EXIT_USAGE = 2,
+};
+
+int          perp_cli_usage_error     (GOptionContext        *context,
+                                       const char            *format,
+                                       ...) G_GNUC_PRINTF (2, 3);
+gboolean     perp_cli_parse_options   (GOptionContext        *context,
+                                       int                   *argc,
+                                       char                ***argv,
+                                       int                   *exit_code);
+PerpCandles *perp_cli_load_candles    (const char            *path,
+                                       const PerpCsvOptions  *options,
+                                       PerpCsvReport         *report);
+char        *perp_cli_format_time     (gint64                 ms);
+gint64       perp_cli_now_ns          (void);
+int          perp_cli_compare_double  (gconstpointer          a,
+                                       gconstpointer          b);
+
+int          perp_cli_cmd_structure   (int                    argc,
+                                       char                 **argv);
+int          perp_cli_bench_structure (const char            *csv,
+                                       int                    runs);
+
+G_END_DECLS
