@@ -86,30 +86,92 @@ smc_result_clear (SmcResult *r)
     g_clear_pointer (&r->col[i], g_free);
 }
 
+/* The compat run as steps, so that the bench can time each function. */
+static void
+step_swings (const PerpCandles *candles, const SmcParams *p, double **c)
+{
+  perp_smc_swing_highs_lows (candles, p->swing_length, c[SWING_HL], c[SWING_LEVEL]);
+}
+
+static void
+step_fvg (const PerpCandles *candles, const SmcParams *p, double **c)
+{
+  perp_smc_fvg (candles, FALSE, c[FVG], c[FVG_TOP], c[FVG_BOTTOM], c[FVG_MITIGATED]);
+}
+
+static void
+step_fvg_join (const PerpCandles *candles, const SmcParams *p, double **c)
+{
+  perp_smc_fvg (candles, TRUE, c[FVGC], c[FVGC_TOP], c[FVGC_BOTTOM], c[FVGC_MITIGATED]);
+}
+
+static void
+step_bos_choch (const PerpCandles *candles, const SmcParams *p, double **c)
+{
+  perp_smc_bos_choch (candles, c[SWING_HL], c[SWING_LEVEL], p->close_break,
+                      c[BOS], c[CHOCH], c[BOS_LEVEL], c[BOS_BROKEN]);
+}
+
+static void
+step_ob (const PerpCandles *candles, const SmcParams *p, double **c)
+{
+  perp_smc_ob (candles, c[SWING_HL], c[SWING_LEVEL], p->close_mitigation,
+               c[OB], c[OB_TOP], c[OB_BOTTOM], c[OB_VOLUME], c[OB_MITIGATED], c[OB_PERCENTAGE]);
+}
+
+static void
+step_liquidity (const PerpCandles *candles, const SmcParams *p, double **c)
+{
+  perp_smc_liquidity (candles, c[SWING_HL], c[SWING_LEVEL], p->range_percent,
+                      c[LIQ], c[LIQ_LEVEL], c[LIQ_END], c[LIQ_SWEPT]);
+}
+
+static void
+step_previous_high_low (const PerpCandles *candles, const SmcParams *p, double **c)
+{
+  for (guint tf = 0; tf < G_N_ELEMENTS (time_frame_suffix); tf++)
+    if (p->all_time_frames || tf == p->time_frame)
+      perp_smc_previous_high_low (candles, tf, c[PHL (tf, 0)], c[PHL (tf, 1)],
+                                  c[PHL (tf, 2)], c[PHL (tf, 3)]);
+}
+
+static void
+step_sessions (const PerpCandles *candles, const SmcParams *p, double **c)
+{
+  perp_smc_sessions (candles, p->session, p->session_start, p->session_end,
+                     c[SESSION_ACTIVE], c[SESSION_HIGH], c[SESSION_LOW]);
+}
+
+static void
+step_retracements (const PerpCandles *candles, const SmcParams *p, double **c)
+{
+  perp_smc_retracements (candles, c[SWING_HL], c[SWING_LEVEL],
+                         c[RETR_DIRECTION], c[RETR_CURRENT], c[RETR_DEEPEST]);
+}
+
+/* In dependency order: the swings first. */
+static const struct {
+  const char *name;
+  void      (*run) (const PerpCandles *candles, const SmcParams *p, double **c);
+} smc_steps[] = {
+  { "swing_highs_lows(5)", step_swings },
+  { "fvg()", step_fvg },
+  { "fvg(join_consecutive)", step_fvg_join },
+  { "bos_choch(close_break)", step_bos_choch },
+  { "ob()", step_ob },
+  { "liquidity(0.01)", step_liquidity },
+  { "previous_high_low(4h, 1D, W)", step_previous_high_low },
+  { "sessions(London)", step_sessions },
+  { "retracements()", step_retracements },
+};
+
 static void
 smc_run (const PerpCandles *candles,
          const SmcParams   *p,
          SmcResult         *r)
 {
-  double **c = r->col;
-
-  perp_smc_swing_highs_lows (candles, p->swing_length, c[SWING_HL], c[SWING_LEVEL]);
-  perp_smc_fvg (candles, FALSE, c[FVG], c[FVG_TOP], c[FVG_BOTTOM], c[FVG_MITIGATED]);
-  perp_smc_fvg (candles, TRUE, c[FVGC], c[FVGC_TOP], c[FVGC_BOTTOM], c[FVGC_MITIGATED]);
-  perp_smc_bos_choch (candles, c[SWING_HL], c[SWING_LEVEL], p->close_break,
-                      c[BOS], c[CHOCH], c[BOS_LEVEL], c[BOS_BROKEN]);
-  perp_smc_ob (candles, c[SWING_HL], c[SWING_LEVEL], p->close_mitigation,
-               c[OB], c[OB_TOP], c[OB_BOTTOM], c[OB_VOLUME], c[OB_MITIGATED], c[OB_PERCENTAGE]);
-  perp_smc_liquidity (candles, c[SWING_HL], c[SWING_LEVEL], p->range_percent,
-                      c[LIQ], c[LIQ_LEVEL], c[LIQ_END], c[LIQ_SWEPT]);
-  for (guint tf = 0; tf < G_N_ELEMENTS (time_frame_suffix); tf++)
-    if (p->all_time_frames || tf == p->time_frame)
-      perp_smc_previous_high_low (candles, tf, c[PHL (tf, 0)], c[PHL (tf, 1)],
-                                  c[PHL (tf, 2)], c[PHL (tf, 3)]);
-  perp_smc_sessions (candles, p->session, p->session_start, p->session_end,
-                     c[SESSION_ACTIVE], c[SESSION_HIGH], c[SESSION_LOW]);
-  perp_smc_retracements (candles, c[SWING_HL], c[SWING_LEVEL],
-                         c[RETR_DIRECTION], c[RETR_CURRENT], c[RETR_DEEPEST]);
+  for (guint k = 0; k < G_N_ELEMENTS (smc_steps); k++)
+    smc_steps[k].run (candles, p, r->col);
 }
 
 /* One CSV per case, as the peer's expected files: a header, one row per candle, an
@@ -412,6 +474,20 @@ perp_cli_bench_structure (const char *csv,
   qsort (samples, runs, sizeof (double), perp_cli_compare_double);
   printf ("%-44s %14.0f %12.3f\n", "compat (smc), all 11 cases",
           n / (samples[runs / 2] / 1e3), samples[runs / 2]);
+
+  for (guint k = 0; k < G_N_ELEMENTS (smc_steps); k++)
+    {
+      for (int i = 0; i < runs; i++)
+        {
+          gint64 t0 = perp_cli_now_ns ();
+
+          smc_steps[k].run (candles, &p, r.col);
+          samples[i] = (perp_cli_now_ns () - t0) / 1e6;
+        }
+      qsort (samples, runs, sizeof (double), perp_cli_compare_double);
+      printf ("  %-42s %14.0f %12.3f\n", smc_steps[k].name,
+              n / (samples[runs / 2] / 1e3), samples[runs / 2]);
+    }
 
   smc_result_clear (&r);
 
