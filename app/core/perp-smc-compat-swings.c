@@ -56,52 +56,67 @@ reaches (double   price,
   return strict ? price < limit : price <= limit;
 }
 
-/* The stack holds, from bottom to top, later to earlier rows whose prices grow less
- * extreme: a row that is no further out than an earlier one can never be the first to
- * reach any limit, so it is dropped for good. */
-static guint
-push_row (const double *price,
-          gboolean      upward,
-          guint        *stack,
-          guint         depth,
-          guint         row)
+/* Levels waiting to be reached, in a binary heap with the one the price reaches first
+ * at the root: the lowest limit for a rising price, the highest for a falling one. */
+typedef struct
 {
-  while (depth > 0 && !reaches (price[stack[depth - 1]], price[row], upward, TRUE))
-    depth--;
-  stack[depth] = row;
+  double limit;
+  guint  row;
+} OpenLevel;
 
-  return depth + 1;
+static inline gboolean
+reached_sooner (const OpenLevel *a,
+                const OpenLevel *b,
+                gboolean         upward)
+{
+  return upward ? a->limit < b->limit : a->limit > b->limit;
 }
 
-/* The rows that reach the limit form the bottom of the stack; the earliest of them
- * sits just below the first that does not. */
-static double
-earliest_reaching (const double *price,
-                   const guint  *stack,
-                   guint         depth,
-                   gboolean      upward,
-                   gboolean      strict,
-                   double        limit)
+static void
+open_level_push (OpenLevel *heap,
+           guint     *size,
+           OpenLevel  level,
+           gboolean   upward)
 {
-  guint lo = 0;
-  guint hi = depth;
+  guint k = (*size)++;
 
-  while (lo < hi)
+  while (k > 0 && reached_sooner (&level, &heap[(k - 1) / 2], upward))
     {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (reaches (price[stack[mid]], limit, upward, strict))
-        lo = mid + 1;
-      else
-        hi = mid;
+      heap[k] = heap[(k - 1) / 2];
+      k = (k - 1) / 2;
     }
+  heap[k] = level;
+}
 
-  return lo == 0 ? 0.0 : (double) stack[lo - 1];
+static void
+open_level_pop (OpenLevel *heap,
+          guint     *size,
+          gboolean   upward)
+{
+  OpenLevel last = heap[--(*size)];
+  guint k = 0;
+
+  for (;;)
+    {
+      guint child = 2 * k + 1;
+
+      if (child >= *size)
+        break;
+      if (child + 1 < *size && reached_sooner (&heap[child + 1], &heap[child], upward))
+        child++;
+      if (!reached_sooner (&heap[child], &last, upward))
+        break;
+      heap[k] = heap[child];
+      k = child;
+    }
+  if (*size > 0)
+    heap[k] = last;
 }
 
 /* For each row r with labels[r] == label: the first row j >= r + 2 whose price reaches
- * limit[r], or 0 when none does (the peer's `np.argmax (mask[r + 2:])`).  One backward
- * sweep, O(n log n) however long the levels stay unreached. */
+ * limit[r], or 0 when none does (the peer's `np.argmax (mask[r + 2:])`).  One forward
+ * sweep: each candle costs one comparison with the level nearest to being reached, each
+ * level a push and a pop; the peer rescans the rest of the series for every level. */
 static void
 find_first_reach (const double *price,
                   guint         n,
@@ -112,22 +127,34 @@ find_first_reach (const double *price,
                   const double *limit,
                   double       *found)
 {
-  g_autofree guint *stack = NULL;
-  guint depth = 0;
+  g_autofree OpenLevel *heap = NULL;
+  guint size = 0;
 
   if (n == 0)
     return;
 
-  stack = g_new (guint, n);
-  for (guint s = n + 1; s >= 2; s--)
+  heap = g_new (OpenLevel, n);
+  for (guint j = 0; j < n; j++)
     {
-      guint r = s - 2;
+      if (j >= 2 && labels[j - 2] == label)
+        {
+          OpenLevel level = { limit[j - 2], j - 2 };
 
-      if (s < n)
-        depth = push_row (price, upward, stack, depth, s);
-      if (labels[r] == label)
-        found[r] = earliest_reaching (price, stack, depth, upward, strict, limit[r]);
+          found[j - 2] = 0.0;
+          open_level_push (heap, &size, level, upward);
+        }
+
+      while (size > 0 && reaches (price[j], heap[0].limit, upward, strict))
+        {
+          found[heap[0].row] = (double) j;
+          open_level_pop (heap, &size, upward);
+        }
     }
+
+  /* The last two rows can carry a label but have no row to search from. */
+  for (guint r = n >= 2 ? n - 2 : 0; r < n; r++)
+    if (labels[r] == label)
+      found[r] = 0.0;
 }
 
 /* ---------------------------------------------------------------- swing_highs_lows */
