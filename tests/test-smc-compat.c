@@ -1,0 +1,199 @@
+/* test-smc-compat.c: edge cases of the peer-compatible structure mode
+ *
+ * Copyright 2026 The Perpscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The full comparison with the peer's outputs is smc-conformance.sh; these cases pin
+ * down behaviour the conformance data does not exercise, from DEFINITIONS.md's rules.
+ */
+
+#define G_LOG_DOMAIN "perp-test"
+
+#include "config.h"
+
+#include <math.h>
+
+#include "core/perp-smc-compat.h"
+
+#include "perp-test-support.h"
+
+#define T0 G_GINT64_CONSTANT (1704067200000)   /* 2024-01-01 00:00 UTC, a Monday */
+#define M15 (15 * PERP_MS_PER_MINUTE)
+
+static PerpCandles *
+candles_from (const double (*ohlc)[4],
+              guint         n,
+              gint64        step)
+{
+  PerpCandles *candles = perp_candles_new (PERP_INTERVAL_UNKNOWN, PERP_CANDLE_FIELD_NONE);
+
+  for (guint i = 0; i < n; i++)
+    {
+      PerpCandle c;
+
+      perp_candle_init (&c, T0 + i * step, ohlc[i][0], ohlc[i][1], ohlc[i][2], ohlc[i][3], 1.0);
+      g_assert_true (perp_candles_append (candles, &c, NULL));
+    }
+
+  return candles;
+}
+
+/* No candles: every function returns without touching memory it was not given. */
+static void
+test_empty (void)
+{
+  g_autoptr(PerpCandles) none = perp_candles_new (PERP_INTERVAL_15M, PERP_CANDLE_FIELD_NONE);
+  double a[1] = { 42 }, b[1] = { 42 }, c[1] = { 42 }, d[1] = { 42 }, e[1] = { 42 }, f[1] = { 42 };
+
+  perp_smc_swing_highs_lows (none, 5, a, b);
+  perp_smc_fvg (none, TRUE, a, b, c, d);
+  perp_smc_bos_choch (none, a, b, TRUE, c, d, e, f);
+  perp_smc_ob (none, a, b, FALSE, a, b, c, d, e, f);
+  perp_smc_liquidity (none, a, b, 0.01, c, d, e, f);
+  perp_smc_previous_high_low (none, PERP_SMC_TIME_FRAME_1D, a, b, c, d);
+  perp_smc_sessions (none, PERP_SMC_SESSION_LONDON, 0, 0, a, b, c);
+  perp_smc_retracements (none, a, b, c, d, e);
+  g_assert_cmpfloat (f[0], ==, 42);
+}
+
+/* Three candles, gap up: h[0] < l[2] and a bullish middle body.  Mitigation is the first
+ * touch of the top from row 2 + 2 = row 4 on, not a fill. */
+static void
+test_fvg_bullish_and_doji (void)
+{
+  static const double bars[][4] = {
+    { 10.0, 10.5, 9.5, 10.2 },
+    { 10.2, 12.0, 10.1, 11.8 },   /* middle: close > open */
+    { 11.8, 12.5, 11.0, 12.4 },   /* low 11.0 > high[0] 10.5: gap 10.5 .. 11.0 */
+    { 12.4, 13.0, 11.5, 12.9 },   /* low 11.5 stays above the top 11.0 */
+    { 12.9, 13.1, 10.9, 12.0 },   /* low 10.9 <= 11.0: first touch, row 4 */
+    { 12.0, 12.1, 11.9, 12.0 },
+  };
+  static const double doji[][4] = {
+    { 10.0, 10.5, 9.5, 10.2 },
+    { 11.0, 12.0, 10.1, 11.0 },   /* close == open: never an FVG */
+    { 11.8, 12.5, 11.0, 12.4 },
+  };
+  g_autoptr(PerpCandles) up = candles_from (bars, G_N_ELEMENTS (bars), M15);
+  g_autoptr(PerpCandles) flat = candles_from (doji, G_N_ELEMENTS (doji), M15);
+  double fvg[6], top[6], bottom[6], mitigated[6];
+
+  perp_smc_fvg (up, FALSE, fvg, top, bottom, mitigated);
+  g_assert_true (isnan (fvg[0]) && isnan (fvg[5]));
+  g_assert_cmpfloat (fvg[1], ==, 1.0);
+  g_assert_cmpfloat (top[1], ==, 11.0);
+  g_assert_cmpfloat (bottom[1], ==, 10.5);
+  g_assert_cmpfloat (mitigated[1], ==, 4.0);
+
+  perp_smc_fvg (flat, FALSE, fvg, top, bottom, mitigated);
+  for (guint i = 0; i < G_N_ELEMENTS (doji); i++)
+    g_assert_true (isnan (fvg[i]));
+}
+
+/* An FVG that is never touched has MitigatedIndex 0, not NaN. */
+static void
+test_fvg_never_mitigated (void)
+{
+  static const double bars[][4] = {
+    { 10.0, 10.5, 9.5, 10.2 },
+    { 10.2, 12.0, 10.1, 11.8 },
+    { 11.8, 12.5, 11.0, 12.4 },
+    { 12.4, 13.0, 11.5, 12.9 },
+  };
+  g_autoptr(PerpCandles) up = candles_from (bars, G_N_ELEMENTS (bars), M15);
+  double fvg[4], top[4], bottom[4], mitigated[4];
+
+  perp_smc_fvg (up, FALSE, fvg, top, bottom, mitigated);
+  g_assert_cmpfloat (fvg[1], ==, 1.0);
+  g_assert_cmpfloat (mitigated[1], ==, 0.0);
+}
+
+/* Sydney (21:00-06:00) wraps midnight, both ends inclusive, compared on the open time;
+ * High/Low run over consecutive active rows and reset after an inactive row. */
+static void
+test_sessions_wrap_midnight (void)
+{
+  g_autoptr(PerpCandles) candles = perp_candles_new (PERP_INTERVAL_UNKNOWN, PERP_CANDLE_FIELD_NONE);
+  static const int minutes[] = { 20 * 60 + 45, 21 * 60, 23 * 60 + 45, 24 * 60 + 0, 24 * 60 + 6 * 60,
+                                 24 * 60 + 6 * 60 + 15, 24 * 60 + 21 * 60 };
+  static const double expected_active[] = { 0, 1, 1, 1, 1, 0, 1 };
+  double active[7], high[7], low[7];
+
+  for (guint i = 0; i < G_N_ELEMENTS (minutes); i++)
+    {
+      PerpCandle c;
+
+      perp_candle_init (&c, T0 + minutes[i] * PERP_MS_PER_MINUTE, 10, 10 + i, 10 - i * 0.1, 10, 1);
+      g_assert_true (perp_candles_append (candles, &c, NULL));
+    }
+
+  g_assert_cmpint (perp_smc_session_from_name ("sydney"), ==, PERP_SMC_SESSION_SYDNEY);
+  g_assert_cmpstr (perp_smc_session_name (PERP_SMC_SESSION_NEW_YORK), ==, "New York");
+  g_assert_cmpint (perp_smc_session_from_name ("Mars"), <, 0);
+
+  perp_smc_sessions (candles, PERP_SMC_SESSION_SYDNEY, 0, 0, active, high, low);
+  for (guint i = 0; i < G_N_ELEMENTS (minutes); i++)
+    g_assert_cmpfloat (active[i], ==, expected_active[i]);
+
+  /* Inactive rows hold 0, 0, 0. */
+  g_assert_cmpfloat (high[0], ==, 0.0);
+  g_assert_cmpfloat (low[5], ==, 0.0);
+  /* Rows 1..4 are one run: the running high is row 4's, 14. */
+  g_assert_cmpfloat (high[4], ==, (double) (float) 14.0);
+  g_assert_cmpfloat (low[4], ==, (double) (float) (10 - 4 * 0.1));
+  /* Row 6 starts a new run. */
+  g_assert_cmpfloat (high[6], ==, (double) (float) 16.0);
+}
+
+/* Swings: the bookends on the first and last rows take the type opposite to the first
+ * and last real swing. */
+static void
+test_swings_bookends (void)
+{
+  g_autoptr(PerpCandles) candles = perp_candles_new (PERP_INTERVAL_UNKNOWN, PERP_CANDLE_FIELD_NONE);
+  double hl[40], level[40];
+  gint first_real = -1;
+  gint last_real = -1;
+
+  /* A single peak at row 20 in a tent-shaped series. */
+  for (guint i = 0; i < 40; i++)
+    {
+      double mid = 100.0 - fabs ((double) i - 20.0);
+      PerpCandle c;
+
+      perp_candle_init (&c, T0 + i * M15, mid, mid + 0.5, mid - 0.5, mid, 1);
+      g_assert_true (perp_candles_append (candles, &c, NULL));
+    }
+
+  perp_smc_swing_highs_lows (candles, 3, hl, level);
+  for (guint i = 1; i + 1 < 40; i++)
+    if (!isnan (hl[i]))
+      {
+        if (first_real < 0)
+          first_real = i;
+        last_real = i;
+      }
+
+  g_assert_cmpint (first_real, ==, 20);
+  g_assert_cmpint (last_real, ==, 20);
+  g_assert_cmpfloat (hl[20], ==, 1.0);
+  g_assert_cmpfloat (level[20], ==, 100.5);
+  g_assert_cmpfloat (hl[0], ==, -1.0);
+  g_assert_cmpfloat (hl[39], ==, -1.0);
+  g_assert_cmpfloat (level[0], ==, 80.0 - 0.5);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/smc-compat/empty-input", test_empty);
+  g_test_add_func ("/core/smc-compat/fvg/bullish-first-touch-and-doji", test_fvg_bullish_and_doji);
+  g_test_add_func ("/core/smc-compat/fvg/never-mitigated-is-zero", test_fvg_never_mitigated);
+  g_test_add_func ("/core/smc-compat/sessions/wrap-midnight", test_sessions_wrap_midnight);
+  g_test_add_func ("/core/smc-compat/swings/bookends", test_swings_bookends);
+
+  return g_test_run ();
+}
