@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "perp-interval.h"
 #include "perp-window-private.h"
 
 /*
@@ -1583,18 +1584,6 @@ perp_vwap_init_anchored (PerpVwap *self,
   self->sum_v = 0.0;
 }
 
-static inline gint64
-session_start (gint64 t,
-               gint64 len)
-{
-  gint64 q = t / len;
-
-  if (t % len != 0 && t < 0)
-    q--;
-
-  return q * len;
-}
-
 static inline double
 vwap_step (const PerpVwap *self,
            gint64          open_time,
@@ -1608,7 +1597,7 @@ vwap_step (const PerpVwap *self,
 
   if (self->session_ms > 0)
     {
-      gint64 start = session_start (open_time, self->session_ms);
+      gint64 start = perp_floor_div (open_time, self->session_ms) * self->session_ms;
 
       if (start != self->anchor)
         {

@@ -97,18 +97,6 @@ perp_interval_from_ms (gint64 ms)
   return PERP_INTERVAL_UNKNOWN;
 }
 
-static inline gint64
-floor_div (gint64 a,
-           gint64 b)
-{
-  gint64 q = a / b;
-
-  if ((a % b != 0) && ((a < 0) != (b < 0)))
-    q--;
-
-  return q;
-}
-
 /**
  * perp_interval_bucket_start:
  * @interval: a known interval
@@ -126,7 +114,7 @@ perp_interval_bucket_start (PerpInterval interval,
 
   len = intervals[interval].ms;
   if (interval == PERP_INTERVAL_1W)
-    return floor_div (time_ms - FIRST_MONDAY_MS, len) * len + FIRST_MONDAY_MS;
+    return perp_floor_div (time_ms - FIRST_MONDAY_MS, len) * len + FIRST_MONDAY_MS;
 
-  return floor_div (time_ms, len) * len;
+  return perp_floor_div (time_ms, len) * len;
 }

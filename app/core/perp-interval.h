@@ -39,6 +39,24 @@ typedef enum
   PERP_N_INTERVALS
 } PerpInterval;
 
+/**
+ * perp_floor_div:
+ *
+ * Integer division rounding towards minus infinity, so that times before the epoch fall
+ * in the right bucket.
+ */
+static inline gint64
+perp_floor_div (gint64 a,
+                gint64 b)
+{
+  gint64 q = a / b;
+
+  if ((a % b != 0) && ((a < 0) != (b < 0)))
+    q--;
+
+  return q;
+}
+
 gint64        perp_interval_to_ms        (PerpInterval  interval);
 const char   *perp_interval_to_string    (PerpInterval  interval);
 PerpInterval  perp_interval_from_string  (const char   *name);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "perp-smc-compat.h"
+#include "perp-smc-compat-private.h"
 
 /*
  * liquidity, previous_high_low and sessions of smartmoneyconcepts 0.0.27, in its
@@ -22,28 +22,6 @@
  * so pandas' NaN-skipping reductions need no special case here; swing levels come
  * from the caller and may be NaN.
  */
-
-#define MS_PER_MINUTE G_GINT64_CONSTANT (60000)
-#define MS_PER_HOUR   (60 * MS_PER_MINUTE)
-#define MS_PER_DAY    (24 * MS_PER_HOUR)
-
-static inline gint64
-floor_div (gint64 a,
-           gint64 b)
-{
-  gint64 q = a / b;
-
-  if ((a % b != 0) && ((a < 0) != (b < 0)))
-    q--;
-
-  return q;
-}
-
-static inline double
-to_f32 (double x)
-{
-  return (double) (float) x;
-}
 
 /* ---------------------------------------------------------------- liquidity */
 
@@ -320,9 +298,9 @@ liquidity_side (const double *swing_high_low,
       if (count > 1)
         {
           liquidity[row] = side;
-          level[row] = to_f32 (sum / count);
-          end[row] = to_f32 (group_end);
-          swept[row] = to_f32 ((double) swept_row);
+          level[row] = _perp_smc_f32 (sum / count);
+          end[row] = _perp_smc_f32 (group_end);
+          swept[row] = _perp_smc_f32 ((double) swept_row);
         }
     }
 
@@ -409,16 +387,16 @@ period_label (gint64           t,
   switch (time_frame)
     {
     case PERP_SMC_TIME_FRAME_4H:
-      return floor_div (t, 4 * MS_PER_HOUR) * 4 * MS_PER_HOUR;
+      return perp_floor_div (t, 4 * PERP_MS_PER_HOUR) * 4 * PERP_MS_PER_HOUR;
 
     case PERP_SMC_TIME_FRAME_1D:
-      return floor_div (t, MS_PER_DAY) * MS_PER_DAY;
+      return perp_floor_div (t, PERP_MS_PER_DAY) * PERP_MS_PER_DAY;
 
     case PERP_SMC_TIME_FRAME_W:
-      day = floor_div (t, MS_PER_DAY);
+      day = perp_floor_div (t, PERP_MS_PER_DAY);
       /* 1970-01-01 was a Thursday; 0 = Monday ... 6 = Sunday. */
       weekday = (day % 7 + 7 + 3) % 7;
-      return (day + 6 - weekday) * MS_PER_DAY;
+      return (day + 6 - weekday) * PERP_MS_PER_DAY;
 
     default:
       g_assert_not_reached ();
@@ -548,8 +526,8 @@ perp_smc_previous_high_low (const PerpCandles *candles,
           continue;
         }
 
-      ph_f32 = to_f32 (period_high[reference]);
-      pl_f32 = to_f32 (period_low[reference]);
+      ph_f32 = _perp_smc_f32 (period_high[reference]);
+      pl_f32 = _perp_smc_f32 (period_low[reference]);
       previous_high[i] = ph_f32;
       previous_low[i] = pl_f32;
       broken_high[i] = run_high > ph_f32 ? 1 : 0;
@@ -672,8 +650,8 @@ perp_smc_sessions (const PerpCandles *candles,
   for (i = 0; i < n; i++)
     {
       /* strftime("%H:%M") drops the seconds. */
-      gint64 day = floor_div (open_time[i], MS_PER_DAY);
-      guint minute = (guint) ((open_time[i] - day * MS_PER_DAY) / MS_PER_MINUTE);
+      gint64 day = perp_floor_div (open_time[i], PERP_MS_PER_DAY);
+      guint minute = (guint) ((open_time[i] - day * PERP_MS_PER_DAY) / PERP_MS_PER_MINUTE);
       gboolean inside;
       double prev_high;
       double prev_low;
@@ -702,12 +680,12 @@ perp_smc_sessions (const PerpCandles *candles,
       x = h[i];
       if (prev_high > x)
         x = prev_high;
-      high[i] = to_f32 (x);
+      high[i] = _perp_smc_f32 (x);
 
       x = l[i];
       if (prev_low < x)
         x = prev_low;
-      low[i] = to_f32 (x);
+      low[i] = _perp_smc_f32 (x);
 
       active[i] = 1;
     }

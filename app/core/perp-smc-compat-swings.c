@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "perp-smc-compat.h"
+#include "perp-smc-compat-private.h"
 
 /*
  * The peer's swing-based functions (DEFINITIONS.md sections 1-4 and 8), reproduced row
@@ -26,21 +26,6 @@
  */
 
 #define NO_ROW G_MAXUINT
-
-static void
-fill (double *out,
-      guint   n,
-      double  value)
-{
-  for (guint i = 0; i < n; i++)
-    out[i] = value;
-}
-
-static inline double
-as_float32 (double value)
-{
-  return (double) (float) value;
-}
 
 /* ---------------------------------------------------------------- first reach */
 
@@ -277,7 +262,7 @@ perp_smc_swing_highs_lows (const PerpCandles *candles,
   high = perp_candles_get_high (candles);
   low = perp_candles_get_low (candles);
 
-  fill (high_low, n, NAN);
+  _perp_smc_fill (high_low, n, NAN);
   mark_window_extremes (high, n, swing_length, TRUE, 1.0, high_low);
   mark_window_extremes (low, n, swing_length, FALSE, -1.0, high_low);
   keep_run_extremes (high, low, n, high_low);
@@ -337,10 +322,10 @@ perp_smc_fvg (const PerpCandles *candles,
   low = perp_candles_get_low (candles);
   close = perp_candles_get_close (candles);
 
-  fill (fvg, n, NAN);
-  fill (top, n, NAN);
-  fill (bottom, n, NAN);
-  fill (mitigated_index, n, NAN);
+  _perp_smc_fill (fvg, n, NAN);
+  _perp_smc_fill (top, n, NAN);
+  _perp_smc_fill (bottom, n, NAN);
+  _perp_smc_fill (mitigated_index, n, NAN);
 
   for (guint i = 1; i + 1 < n; i++)
     {
@@ -429,7 +414,7 @@ label_structure (const double     *high_low,
     }
 
   if (!isnan (bos[row]) || !isnan (choch[row]))
-    level[row] = as_float32 (l3);
+    level[row] = _perp_smc_f32 (l3);
 }
 
 /* A label survives only if it breaks and no later label breaks at or before its own
@@ -486,10 +471,10 @@ perp_smc_bos_choch (const PerpCandles *candles,
   rise_price = close_break ? perp_candles_get_close (candles) : perp_candles_get_high (candles);
   fall_price = close_break ? perp_candles_get_close (candles) : perp_candles_get_low (candles);
 
-  fill (bos, n, NAN);
-  fill (choch, n, NAN);
-  fill (level, n, NAN);
-  fill (broken_index, n, NAN);
+  _perp_smc_fill (bos, n, NAN);
+  _perp_smc_fill (choch, n, NAN);
+  _perp_smc_fill (level, n, NAN);
+  _perp_smc_fill (broken_index, n, NAN);
 
   /* Any non-NaN HighLow counts as a swing here, as in the peer. */
   for (guint i = 0; i < n; i++)
@@ -681,9 +666,9 @@ store_volumes (ObBook *book,
   float older = (float) before;
   float most = MAX (recent, older);
 
-  book->ob_volume[row] = as_float32 (current + previous + before);
+  book->ob_volume[row] = _perp_smc_f32 (current + previous + before);
   if (most != 0.0f)
-    book->percentage[row] = as_float32 ((double) (MIN (recent, older) / most) * 100.0);
+    book->percentage[row] = _perp_smc_f32 ((double) (MIN (recent, older) / most) * 100.0);
   else
     book->percentage[row] = 100.0;
 }
@@ -707,13 +692,13 @@ add_block (ObBook   *book,
   /* Only the bullish fallback has its bounds swapped in the peer. */
   if (bullish && fallback)
     {
-      book->top[row] = as_float32 (book->low[row]);
-      book->bottom[row] = as_float32 (book->high[row]);
+      book->top[row] = _perp_smc_f32 (book->low[row]);
+      book->bottom[row] = _perp_smc_f32 (book->high[row]);
     }
   else
     {
-      book->top[row] = as_float32 (book->high[row]);
-      book->bottom[row] = as_float32 (book->low[row]);
+      book->top[row] = _perp_smc_f32 (book->high[row]);
+      book->bottom[row] = _perp_smc_f32 (book->low[row]);
     }
   store_volumes (book, i, row);
 
@@ -806,12 +791,12 @@ perp_smc_ob (const PerpCandles *candles,
     .breaker = breaker,
   };
 
-  fill (ob, n, 0.0);
-  fill (top, n, 0.0);
-  fill (bottom, n, 0.0);
-  fill (ob_volume, n, 0.0);
-  fill (mitigated_index, n, 0.0);
-  fill (percentage, n, 0.0);
+  _perp_smc_fill (ob, n, 0.0);
+  _perp_smc_fill (top, n, 0.0);
+  _perp_smc_fill (bottom, n, 0.0);
+  _perp_smc_fill (ob_volume, n, 0.0);
+  _perp_smc_fill (mitigated_index, n, 0.0);
+  _perp_smc_fill (percentage, n, 0.0);
 
   ob_pass (&book, TRUE);
   ob_pass (&book, FALSE);
@@ -894,9 +879,9 @@ perp_smc_retracements (const PerpCandles *candles,
   high = perp_candles_get_high (candles);
   low = perp_candles_get_low (candles);
 
-  fill (direction, n, 0.0);
-  fill (current, n, 0.0);
-  fill (deepest, n, 0.0);
+  _perp_smc_fill (direction, n, 0.0);
+  _perp_smc_fill (current, n, 0.0);
+  _perp_smc_fill (deepest, n, 0.0);
 
   for (guint i = 0; i < n; i++)
     {
