@@ -35,6 +35,15 @@ typedef struct
   PerpSmcTimeFrame  time_frame;
 } SmcParams;
 
+/* The calls of the peer's own tests (the cases in shared/conformance/smc/data). */
+static const SmcParams peer_test_params = {
+  .swing_length = 5,
+  .close_break = TRUE,
+  .range_percent = 0.01,
+  .session = PERP_SMC_SESSION_LONDON,
+  .all_time_frames = TRUE,
+};
+
 typedef struct
 {
   const char *name;
@@ -88,46 +97,60 @@ smc_result_clear (SmcResult *r)
 
 /* The compat run as steps, so that the bench can time each function. */
 static void
-step_swings (const PerpCandles *candles, const SmcParams *p, double **c)
+step_swings (const PerpCandles *candles,
+             const SmcParams   *p,
+             double           **c)
 {
   perp_smc_swing_highs_lows (candles, p->swing_length, c[SWING_HL], c[SWING_LEVEL]);
 }
 
 static void
-step_fvg (const PerpCandles *candles, const SmcParams *p, double **c)
+step_fvg (const PerpCandles *candles,
+          const SmcParams   *p,
+          double           **c)
 {
   perp_smc_fvg (candles, FALSE, c[FVG], c[FVG_TOP], c[FVG_BOTTOM], c[FVG_MITIGATED]);
 }
 
 static void
-step_fvg_join (const PerpCandles *candles, const SmcParams *p, double **c)
+step_fvg_join (const PerpCandles *candles,
+               const SmcParams   *p,
+               double           **c)
 {
   perp_smc_fvg (candles, TRUE, c[FVGC], c[FVGC_TOP], c[FVGC_BOTTOM], c[FVGC_MITIGATED]);
 }
 
 static void
-step_bos_choch (const PerpCandles *candles, const SmcParams *p, double **c)
+step_bos_choch (const PerpCandles *candles,
+                const SmcParams   *p,
+                double           **c)
 {
   perp_smc_bos_choch (candles, c[SWING_HL], c[SWING_LEVEL], p->close_break,
                       c[BOS], c[CHOCH], c[BOS_LEVEL], c[BOS_BROKEN]);
 }
 
 static void
-step_ob (const PerpCandles *candles, const SmcParams *p, double **c)
+step_ob (const PerpCandles *candles,
+         const SmcParams   *p,
+         double           **c)
 {
   perp_smc_ob (candles, c[SWING_HL], c[SWING_LEVEL], p->close_mitigation,
                c[OB], c[OB_TOP], c[OB_BOTTOM], c[OB_VOLUME], c[OB_MITIGATED], c[OB_PERCENTAGE]);
 }
 
 static void
-step_liquidity (const PerpCandles *candles, const SmcParams *p, double **c)
+step_liquidity (const PerpCandles *candles,
+                const SmcParams   *p,
+                double           **c)
 {
   perp_smc_liquidity (candles, c[SWING_HL], c[SWING_LEVEL], p->range_percent,
                       c[LIQ], c[LIQ_LEVEL], c[LIQ_END], c[LIQ_SWEPT]);
 }
 
 static void
-step_previous_high_low (const PerpCandles *candles, const SmcParams *p, double **c)
+step_previous_high_low (const PerpCandles *candles,
+                        const SmcParams   *p,
+                        double           **c)
 {
   for (guint tf = 0; tf < G_N_ELEMENTS (time_frame_suffix); tf++)
     if (p->all_time_frames || tf == p->time_frame)
@@ -136,14 +159,18 @@ step_previous_high_low (const PerpCandles *candles, const SmcParams *p, double *
 }
 
 static void
-step_sessions (const PerpCandles *candles, const SmcParams *p, double **c)
+step_sessions (const PerpCandles *candles,
+               const SmcParams   *p,
+               double           **c)
 {
   perp_smc_sessions (candles, p->session, p->session_start, p->session_end,
                      c[SESSION_ACTIVE], c[SESSION_HIGH], c[SESSION_LOW]);
 }
 
 static void
-step_retracements (const PerpCandles *candles, const SmcParams *p, double **c)
+step_retracements (const PerpCandles *candles,
+                   const SmcParams   *p,
+                   double           **c)
 {
   perp_smc_retracements (candles, c[SWING_HL], c[SWING_LEVEL],
                          c[RETR_DIRECTION], c[RETR_CURRENT], c[RETR_DEEPEST]);
@@ -311,20 +338,14 @@ perp_cli_cmd_structure (int    argc,
   g_autofree char *volume_column = NULL;
   PerpCsvReport report = { 0 };
   PerpCsvOptions csv_options = { 0 };
-  SmcParams p = {
-    .swing_length = 5,
-    .close_break = TRUE,
-    .range_percent = 0.01,
-    .session = PERP_SMC_SESSION_LONDON,
-    .all_time_frames = TRUE,
-  };
+  SmcParams p = peer_test_params;
   SmcResult result = { 0 };
   gboolean close_break = FALSE;
   gboolean wick_break = FALSE;
   gboolean close_mitigation = FALSE;
   gboolean lenient = FALSE;
-  int swing_length = 5;
-  double range_percent = 0.01;
+  int swing_length = peer_test_params.swing_length;
+  double range_percent = peer_test_params.range_percent;
   int exit_code = EXIT_OK;
   const GOptionEntry entries[] = {
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv, "Candle CSV file", "FILE" },
@@ -442,13 +463,7 @@ perp_cli_bench_structure (const char *csv,
   g_autoptr(PerpCandles) candles = NULL;
   g_autofree double *samples = g_new (double, runs);
   PerpCsvReport report = { 0 };
-  SmcParams p = {
-    .swing_length = 5,
-    .close_break = TRUE,
-    .range_percent = 0.01,
-    .session = PERP_SMC_SESSION_LONDON,
-    .all_time_frames = TRUE,
-  };
+  SmcParams p = peer_test_params;
   SmcResult r = { 0 };
   gsize n;
 

@@ -41,67 +41,104 @@ reaches (double   price,
   return strict ? price < limit : price <= limit;
 }
 
-/* Levels waiting to be reached, in a binary heap with the one the price reaches first
- * at the root: the lowest limit for a rising price, the highest for a falling one. */
+/* A min-heap of (key, row), shared by the first-reach search and the order blocks: each
+ * use keys it so that "pop while key < threshold" yields exactly the rows a candle
+ * reaches, mitigates or erases. */
 typedef struct
 {
-  double limit;
+  double key;
   guint  row;
-} OpenLevel;
+} HeapEntry;
 
-static inline gboolean
-reached_sooner (const OpenLevel *a,
-                const OpenLevel *b,
-                gboolean         upward)
+/* Sized once for the common case (each row enters a heap at most once); grows if not. */
+typedef struct
 {
-  return upward ? a->limit < b->limit : a->limit > b->limit;
+  HeapEntry *items;
+  guint      len;
+  guint      capacity;
+} Heap;
+
+static void
+heap_init (Heap  *heap,
+           guint  capacity)
+{
+  heap->capacity = MAX (capacity, 1);
+  heap->items = g_new (HeapEntry, heap->capacity);
+  heap->len = 0;
 }
 
 static void
-open_level_push (OpenLevel *heap,
-           guint     *size,
-           OpenLevel  level,
-           gboolean   upward)
+heap_clear (Heap *heap)
 {
-  guint k = (*size)++;
+  g_clear_pointer (&heap->items, g_free);
+}
 
-  while (k > 0 && reached_sooner (&level, &heap[(k - 1) / 2], upward))
+static void
+heap_push (Heap   *heap,
+           double  key,
+           guint   row)
+{
+  HeapEntry *items;
+  guint i;
+
+  if (heap->len == heap->capacity)
     {
-      heap[k] = heap[(k - 1) / 2];
-      k = (k - 1) / 2;
+      heap->capacity *= 2;
+      heap->items = g_renew (HeapEntry, heap->items, heap->capacity);
     }
-  heap[k] = level;
+  items = heap->items;
+
+  for (i = heap->len++; i > 0 && items[(i - 1) / 2].key > key; i = (i - 1) / 2)
+    items[i] = items[(i - 1) / 2];
+  items[i].key = key;
+  items[i].row = row;
 }
 
-static void
-open_level_pop (OpenLevel *heap,
-          guint     *size,
-          gboolean   upward)
+/* Pops the root if its key is below @threshold (or equal to it, when @inclusive). */
+static gboolean
+heap_pop_below (Heap     *heap,
+                double    threshold,
+                gboolean  inclusive,
+                guint    *row)
 {
-  OpenLevel last = heap[--(*size)];
-  guint k = 0;
+  HeapEntry *items = heap->items;
+  HeapEntry moved;
+  guint len = heap->len;
+  guint i = 0;
 
+  if (len == 0 || !(items[0].key < threshold || (inclusive && items[0].key == threshold)))
+    return FALSE;
+
+  *row = items[0].row;
+  moved = items[--len];
   for (;;)
     {
-      guint child = 2 * k + 1;
+      guint child = 2 * i + 1;
 
-      if (child >= *size)
+      if (child >= len)
         break;
-      if (child + 1 < *size && reached_sooner (&heap[child + 1], &heap[child], upward))
+      if (child + 1 < len && items[child + 1].key < items[child].key)
         child++;
-      if (!reached_sooner (&heap[child], &last, upward))
+      if (!(items[child].key < moved.key))
         break;
-      heap[k] = heap[child];
-      k = child;
+      items[i] = items[child];
+      i = child;
     }
-  if (*size > 0)
-    heap[k] = last;
+  if (len > 0)
+    items[i] = moved;
+  heap->len = len;
+
+  return TRUE;
 }
 
 /* For each row r with labels[r] == label: the first row j >= r + 2 whose price reaches
  * limit[r], or 0 when none does (the peer's `np.argmax (mask[r + 2:])`).  One forward
- * sweep: each candle costs one comparison with the level nearest to being reached, each
- * level a push and a pop; the peer rescans the rest of the series for every level. */
+ * sweep over a heap of the open levels: each candle costs one comparison with the level
+ * nearest to being reached, each level a push and a pop; the peer rescans the rest of
+ * the series for every level.
+ *
+ * Keys are negated for a falling price so that the heap's minimum is always the level
+ * reached first; "reaches" is strict (>, <) or inclusive (>=, <=). */
 static void
 find_first_reach (const double *price,
                   guint         n,
@@ -112,34 +149,32 @@ find_first_reach (const double *price,
                   const double *limit,
                   double       *found)
 {
-  g_autofree OpenLevel *heap = NULL;
-  guint size = 0;
+  Heap heap;
+  double sign = upward ? 1.0 : -1.0;
+  guint row;
 
-  if (n == 0)
-    return;
+  heap_init (&heap, n);
 
-  heap = g_new (OpenLevel, n);
   for (guint j = 0; j < n; j++)
     {
+      double threshold = sign * price[j];
+
       if (j >= 2 && labels[j - 2] == label)
         {
-          OpenLevel level = { limit[j - 2], j - 2 };
-
           found[j - 2] = 0.0;
-          open_level_push (heap, &size, level, upward);
+          heap_push (&heap, sign * limit[j - 2], j - 2);
         }
 
-      while (size > 0 && reaches (price[j], heap[0].limit, upward, strict))
-        {
-          found[heap[0].row] = (double) j;
-          open_level_pop (heap, &size, upward);
-        }
+      while (heap_pop_below (&heap, threshold, !strict, &row))
+        found[row] = (double) j;
     }
 
   /* The last two rows can carry a label but have no row to search from. */
   for (guint r = n >= 2 ? n - 2 : 0; r < n; r++)
     if (labels[r] == label)
       found[r] = 0.0;
+
+  heap_clear (&heap);
 }
 
 /* ---------------------------------------------------------------- swing_highs_lows */
@@ -498,65 +533,6 @@ perp_smc_bos_choch (const PerpCandles *candles,
 
 /* ---------------------------------------------------------------- ob */
 
-/* A min-heap of (key, row).  Each heap is keyed so that "pop while key < threshold"
- * yields exactly the order blocks a candle mitigates or erases. */
-typedef struct
-{
-  double key;
-  guint  row;
-} HeapEntry;
-
-static void
-heap_push (GArray *heap,
-           double  key,
-           guint   row)
-{
-  HeapEntry entry = { key, row };
-  HeapEntry *items;
-  guint i;
-
-  g_array_append_val (heap, entry);
-  items = (HeapEntry *) (gpointer) heap->data;
-  for (i = heap->len - 1; i > 0 && items[(i - 1) / 2].key > key; i = (i - 1) / 2)
-    items[i] = items[(i - 1) / 2];
-  items[i] = entry;
-}
-
-static gboolean
-heap_pop_below (GArray *heap,
-                double  threshold,
-                guint  *row)
-{
-  HeapEntry *items = (HeapEntry *) (gpointer) heap->data;
-  HeapEntry moved;
-  guint len = heap->len;
-  guint i = 0;
-
-  if (len == 0 || !(items[0].key < threshold))
-    return FALSE;
-
-  *row = items[0].row;
-  moved = items[--len];
-  for (;;)
-    {
-      guint child = 2 * i + 1;
-
-      if (child >= len)
-        break;
-      if (child + 1 < len && items[child + 1].key < items[child].key)
-        child++;
-      if (!(items[child].key < moved.key))
-        break;
-      items[i] = items[child];
-      i = child;
-    }
-  if (len > 0)
-    items[i] = moved;
-  g_array_set_size (heap, len);
-
-  return TRUE;
-}
-
 /* The peer's arrays.  Both passes share them, so a bearish block created on the row of
  * a bullish one overwrites it and inherits its breaker flag and mitigated index. */
 typedef struct
@@ -618,13 +594,13 @@ breaker_threshold (const ObBook *book,
 /* A breaker that price trades back through (always the wick) leaves the output. */
 static void
 erase_reclaimed (ObBook   *book,
-                 GArray   *breakers,
+                 Heap     *breakers,
                  guint     i,
                  gboolean  bullish)
 {
   guint row;
 
-  while (heap_pop_below (breakers, breaker_threshold (book, i, bullish), &row))
+  while (heap_pop_below (breakers, breaker_threshold (book, i, bullish), FALSE, &row))
     {
       book->ob[row] = 0.0;
       book->top[row] = 0.0;
@@ -637,14 +613,14 @@ erase_reclaimed (ObBook   *book,
 
 static void
 mitigate (ObBook   *book,
-          GArray   *fresh,
-          GArray   *breakers,
+          Heap     *fresh,
+          Heap     *breakers,
           guint     i,
           gboolean  bullish)
 {
   guint row;
 
-  while (heap_pop_below (fresh, fresh_threshold (book, i, bullish), &row))
+  while (heap_pop_below (fresh, fresh_threshold (book, i, bullish), FALSE, &row))
     {
       book->breaker[row] = TRUE;
       /* The peer's off-by-one on the bullish side (its PR #112). */
@@ -677,8 +653,8 @@ store_volumes (ObBook *book,
  * came on the very next candle and the peer falls back to candle i - 1 (the swing). */
 static void
 add_block (ObBook   *book,
-           GArray   *fresh,
-           GArray   *breakers,
+           Heap     *fresh,
+           Heap     *breakers,
            guint     i,
            guint     row,
            gboolean  bullish)
@@ -712,23 +688,26 @@ static void
 ob_pass (ObBook   *book,
          gboolean  bullish)
 {
-  g_autoptr(GArray) fresh = g_array_new (FALSE, FALSE, sizeof (HeapEntry));
-  g_autoptr(GArray) breakers = g_array_new (FALSE, FALSE, sizeof (HeapEntry));
+  Heap fresh;
+  Heap breakers;
   double swing_type = bullish ? 1.0 : -1.0;
   guint swing = NO_ROW;
   guint extreme = NO_ROW;   /* lowest low (bullish) or highest high since the swing */
   gboolean swing_used = FALSE;
 
+  heap_init (&fresh, book->n);
+  heap_init (&breakers, book->n);
+
   for (guint i = 0; i < book->n; i++)
     {
-      erase_reclaimed (book, breakers, i, bullish);
-      mitigate (book, fresh, breakers, i, bullish);
+      erase_reclaimed (book, &breakers, i, bullish);
+      mitigate (book, &fresh, &breakers, i, bullish);
 
       if (swing != NO_ROW && !swing_used &&
           (bullish ? book->close[i] > book->high[swing] : book->close[i] < book->low[swing]))
         {
           swing_used = TRUE;
-          add_block (book, fresh, breakers, i, extreme, bullish);
+          add_block (book, &fresh, &breakers, i, extreme, bullish);
         }
 
       if (book->swing[i] == swing_type)
@@ -745,6 +724,9 @@ ob_pass (ObBook   *book,
           extreme = i;
         }
     }
+
+  heap_clear (&fresh);
+  heap_clear (&breakers);
 }
 
 void
