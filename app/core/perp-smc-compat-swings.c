@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "perp-heap-private.h"
 #include "perp-smc-compat-private.h"
 
 /*
@@ -41,96 +42,6 @@ reaches (double   price,
   return strict ? price < limit : price <= limit;
 }
 
-/* A min-heap of (key, row), shared by the first-reach search and the order blocks: each
- * use keys it so that "pop while key < threshold" yields exactly the rows a candle
- * reaches, mitigates or erases. */
-typedef struct
-{
-  double key;
-  guint  row;
-} HeapEntry;
-
-/* Sized once for the common case (each row enters a heap at most once); grows if not. */
-typedef struct
-{
-  HeapEntry *items;
-  guint      len;
-  guint      capacity;
-} Heap;
-
-static void
-heap_init (Heap  *heap,
-           guint  capacity)
-{
-  heap->capacity = MAX (capacity, 1);
-  heap->items = g_new (HeapEntry, heap->capacity);
-  heap->len = 0;
-}
-
-static void
-heap_clear (Heap *heap)
-{
-  g_clear_pointer (&heap->items, g_free);
-}
-
-static void
-heap_push (Heap   *heap,
-           double  key,
-           guint   row)
-{
-  HeapEntry *items;
-  guint i;
-
-  if (heap->len == heap->capacity)
-    {
-      heap->capacity *= 2;
-      heap->items = g_renew (HeapEntry, heap->items, heap->capacity);
-    }
-  items = heap->items;
-
-  for (i = heap->len++; i > 0 && items[(i - 1) / 2].key > key; i = (i - 1) / 2)
-    items[i] = items[(i - 1) / 2];
-  items[i].key = key;
-  items[i].row = row;
-}
-
-/* Pops the root if its key is below @threshold (or equal to it, when @inclusive). */
-static gboolean
-heap_pop_below (Heap     *heap,
-                double    threshold,
-                gboolean  inclusive,
-                guint    *row)
-{
-  HeapEntry *items = heap->items;
-  HeapEntry moved;
-  guint len = heap->len;
-  guint i = 0;
-
-  if (len == 0 || !(items[0].key < threshold || (inclusive && items[0].key == threshold)))
-    return FALSE;
-
-  *row = items[0].row;
-  moved = items[--len];
-  for (;;)
-    {
-      guint child = 2 * i + 1;
-
-      if (child >= len)
-        break;
-      if (child + 1 < len && items[child + 1].key < items[child].key)
-        child++;
-      if (!(items[child].key < moved.key))
-        break;
-      items[i] = items[child];
-      i = child;
-    }
-  if (len > 0)
-    items[i] = moved;
-  heap->len = len;
-
-  return TRUE;
-}
-
 /* For each row r with labels[r] == label: the first row j >= r + 2 whose price reaches
  * limit[r], or 0 when none does (the peer's `np.argmax (mask[r + 2:])`).  One forward
  * sweep over a heap of the open levels: each candle costs one comparison with the level
@@ -149,11 +60,11 @@ find_first_reach (const double *price,
                   const double *limit,
                   double       *found)
 {
-  Heap heap;
+  PerpHeap heap;
   double sign = upward ? 1.0 : -1.0;
   guint row;
 
-  heap_init (&heap, n);
+  perp_heap_init (&heap, n);
 
   for (guint j = 0; j < n; j++)
     {
@@ -162,10 +73,10 @@ find_first_reach (const double *price,
       if (j >= 2 && labels[j - 2] == label)
         {
           found[j - 2] = 0.0;
-          heap_push (&heap, sign * limit[j - 2], j - 2);
+          perp_heap_push (&heap, sign * limit[j - 2], j - 2);
         }
 
-      while (heap_pop_below (&heap, threshold, !strict, &row))
+      while (perp_heap_pop_below (&heap, threshold, !strict, &row))
         found[row] = (double) j;
     }
 
@@ -174,7 +85,7 @@ find_first_reach (const double *price,
     if (labels[r] == label)
       found[r] = 0.0;
 
-  heap_clear (&heap);
+  perp_heap_clear (&heap);
 }
 
 /* ---------------------------------------------------------------- swing_highs_lows */
@@ -594,13 +505,13 @@ breaker_threshold (const ObBook *book,
 /* A breaker that price trades back through (always the wick) leaves the output. */
 static void
 erase_reclaimed (ObBook   *book,
-                 Heap     *breakers,
+                 PerpHeap *breakers,
                  guint     i,
                  gboolean  bullish)
 {
   guint row;
 
-  while (heap_pop_below (breakers, breaker_threshold (book, i, bullish), FALSE, &row))
+  while (perp_heap_pop_below (breakers, breaker_threshold (book, i, bullish), FALSE, &row))
     {
       book->ob[row] = 0.0;
       book->top[row] = 0.0;
@@ -613,19 +524,19 @@ erase_reclaimed (ObBook   *book,
 
 static void
 mitigate (ObBook   *book,
-          Heap     *fresh,
-          Heap     *breakers,
+          PerpHeap *fresh,
+          PerpHeap *breakers,
           guint     i,
           gboolean  bullish)
 {
   guint row;
 
-  while (heap_pop_below (fresh, fresh_threshold (book, i, bullish), FALSE, &row))
+  while (perp_heap_pop_below (fresh, fresh_threshold (book, i, bullish), FALSE, &row))
     {
       book->breaker[row] = TRUE;
       /* The peer's off-by-one on the bullish side (its PR #112). */
       book->mitigated[row] = bullish ? i - 1 : i;
-      heap_push (breakers, breaker_key (book, row, bullish), row);
+      perp_heap_push (breakers, breaker_key (book, row, bullish), row);
     }
 }
 
@@ -653,8 +564,8 @@ store_volumes (ObBook *book,
  * came on the very next candle and the peer falls back to candle i - 1 (the swing). */
 static void
 add_block (ObBook   *book,
-           Heap     *fresh,
-           Heap     *breakers,
+           PerpHeap *fresh,
+           PerpHeap *breakers,
            guint     i,
            guint     row,
            gboolean  bullish)
@@ -679,24 +590,24 @@ add_block (ObBook   *book,
   store_volumes (book, i, row);
 
   if (book->breaker[row])
-    heap_push (breakers, breaker_key (book, row, bullish), row);
+    perp_heap_push (breakers, breaker_key (book, row, bullish), row);
   else
-    heap_push (fresh, fresh_key (book, row, bullish), row);
+    perp_heap_push (fresh, fresh_key (book, row, bullish), row);
 }
 
 static void
 ob_pass (ObBook   *book,
          gboolean  bullish)
 {
-  Heap fresh;
-  Heap breakers;
+  PerpHeap fresh;
+  PerpHeap breakers;
   double swing_type = bullish ? 1.0 : -1.0;
   guint swing = NO_ROW;
   guint extreme = NO_ROW;   /* lowest low (bullish) or highest high since the swing */
   gboolean swing_used = FALSE;
 
-  heap_init (&fresh, book->n);
-  heap_init (&breakers, book->n);
+  perp_heap_init (&fresh, book->n);
+  perp_heap_init (&breakers, book->n);
 
   for (guint i = 0; i < book->n; i++)
     {
@@ -725,8 +636,8 @@ ob_pass (ObBook   *book,
         }
     }
 
-  heap_clear (&fresh);
-  heap_clear (&breakers);
+  perp_heap_clear (&fresh);
+  perp_heap_clear (&breakers);
 }
 
 void
