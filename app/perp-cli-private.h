@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "core/perp-candles.h"
+#include "core/perp-structure.h"
 #include "io/perp-candle-csv.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,10 @@ PerpCandles *perp_cli_load_candles    (const char            *path,
                                        const PerpCsvOptions  *options,
                                        PerpCsvReport         *report);
 char        *perp_cli_format_time     (gint64                 ms);
+const char  *perp_cli_format_double   (char                  *buf,
+                                       gsize                  size,
+                                       double                 value);
+void         perp_cli_print_json_string (const char          *s);
 gint64       perp_cli_now_ns          (void);
 int          perp_cli_compare_double  (gconstpointer          a,
                                        gconstpointer          b);
@@ -39,5 +44,11 @@ int          perp_cli_cmd_structure   (int                    argc,
                                        char                 **argv);
 int          perp_cli_bench_structure (const char            *csv,
                                        int                    runs);
+int          perp_cli_structure_causal (const PerpCandles         *candles,
+                                        const PerpStructureConfig *config,
+                                        gint64                     at,
+                                        gboolean                   json,
+                                        guint                      limit,
+                                        const char                *csv);
 
 G_END_DECLS

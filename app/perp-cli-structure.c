@@ -321,6 +321,34 @@ parse_hhmm (const char *text,
   return TRUE;
 }
 
+/* --at: Unix milliseconds, or an ISO 8601 date or date-time (UTC unless it says). */
+static gboolean
+parse_time (const char *text,
+            gint64     *ms)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(GDateTime) dt = NULL;
+  g_autofree char *full = NULL;
+  char *end;
+  gint64 value;
+
+  errno = 0;
+  value = g_ascii_strtoll (text, &end, 10);
+  if (errno == 0 && end != text && *end == '\0')
+    {
+      *ms = value;
+      return TRUE;
+    }
+
+  full = strlen (text) == 10 ? g_strconcat (text, "T00:00:00", NULL) : g_strdup (text);
+  dt = g_date_time_new_from_iso8601 (full, utc);
+  if (dt == NULL)
+    return FALSE;
+  *ms = g_date_time_to_unix (dt) * 1000 + g_date_time_get_microsecond (dt) / 1000;
+
+  return TRUE;
+}
+
 int
 perp_cli_cmd_structure (int    argc,
                         char **argv)
@@ -344,14 +372,32 @@ perp_cli_cmd_structure (int    argc,
   gboolean wick_break = FALSE;
   gboolean close_mitigation = FALSE;
   gboolean lenient = FALSE;
-  int swing_length = peer_test_params.swing_length;
+  gboolean json = FALSE;
+  gboolean fvg_auto = FALSE;
+  gboolean fvg_join = FALSE;
+  g_autofree char *at_text = NULL;
+  g_autofree char *time_zone = NULL;
+  g_autofree char *leg = NULL;
+  int internal_length = 0;
+  int limit = 10;
+  gint64 at = G_MAXINT64;
+  PerpStructureConfig config;
+  int swing_length = 0;
   double range_percent = peer_test_params.range_percent;
   int exit_code = EXIT_OK;
   const GOptionEntry entries[] = {
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv, "Candle CSV file", "FILE" },
     { "compat", 0, 0, G_OPTION_ARG_STRING, &compat, "Reproduce a peer's batch outputs: smc (smartmoneyconcepts 0.0.27)", "PEER" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, "Folder for the output CSVs (created if missing)", "DIR" },
-    { "swing-length", 0, 0, G_OPTION_ARG_INT, &swing_length, "Swing length, also for the swings the other functions use (default 5)", "N" },
+    { "at", 0, 0, G_OPTION_ARG_STRING, &at_text, "What is known at this time: Unix ms or ISO 8601, UTC (default: the end)", "TIME" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON: the reading and every object known, with its states", NULL },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Objects listed per kind in the text output (default 10)", "N" },
+    { "internal-length", 0, 0, G_OPTION_ARG_INT, &internal_length, "Bars right of an internal pivot (default 5)", "N" },
+    { "swing-length", 0, 0, G_OPTION_ARG_INT, &swing_length, "Bars right of a swing pivot (default 50; compat: 5, also for the functions using swings)", "N" },
+    { "time-zone", 0, 0, G_OPTION_ARG_STRING, &time_zone, "Zone of the killzone windows (default America/New_York)", "TZ" },
+    { "fvg-auto", 0, 0, G_OPTION_ARG_NONE, &fvg_auto, "Only gaps whose middle candle's body beats twice the mean body", NULL },
+    { "fvg-join", 0, 0, G_OPTION_ARG_NONE, &fvg_join, "Join gaps on consecutive candles", NULL },
+    { "leg", 0, 0, G_OPTION_ARG_STRING, &leg, "Pivots of the active leg and swing range: swing (default) or internal", "DEPTH" },
     { "close-break", 0, 0, G_OPTION_ARG_NONE, &close_break, "BOS/CHoCH broken by a close (the default)", NULL },
     { "wick-break", 0, 0, G_OPTION_ARG_NONE, &wick_break, "BOS/CHoCH broken by a wick", NULL },
     { "close-mitigation", 0, 0, G_OPTION_ARG_NONE, &close_mitigation, "Order blocks mitigated by the body, not the wick", NULL },
@@ -368,13 +414,17 @@ perp_cli_cmd_structure (int    argc,
   context = g_option_context_new ("- market structure");
   g_option_context_set_summary (context, "structure");
   g_option_context_set_description (context,
+    "By default, the causal engine (nothing repaints): every object known once the\n"
+    "candles closed by --at (default: all) have been fed one by one, with its state\n"
+    "at that time; the trend, the active leg with its Fibonacci levels, the swing\n"
+    "range's premium/discount zone and the running sessions.\n"
+    "\n"
     "With --compat smc, writes the smartmoneyconcepts peer's outputs (look-ahead and all,\n"
     "never to be used as signals) as one CSV per case into --out: swing_highs_lows,\n"
     "fvg, fvg_consecutive, bos_choch, ob, liquidity, previous_high_low (4h, 1D, W),\n"
     "sessions and retracements, named and laid out like the files in\n"
     "shared/conformance/smc/data.  Without options, the calls are those of the peer's\n"
-    "own tests; the options change the parameters of the calls they name.\n"
-    "The causal structure engine is not part of this build yet.");
+    "own tests; the options change the parameters of the calls they name.");
   g_option_context_add_main_entries (context, entries, NULL);
 
   if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
@@ -383,18 +433,63 @@ perp_cli_cmd_structure (int    argc,
     return perp_cli_usage_error (context, "structure: unexpected argument \"%s\"", argv[1]);
   if (csv == NULL)
     return perp_cli_usage_error (context, "structure: --csv FILE is required");
-  if (compat == NULL || strcmp (compat, "smc") != 0)
-    return perp_cli_usage_error (context, "structure: this build has only the peer-compatible mode: --compat smc");
-  if (out_dir == NULL)
-    return perp_cli_usage_error (context, "structure: --out DIR is required");
   if (close_break && wick_break)
     return perp_cli_usage_error (context, "structure: --close-break and --wick-break exclude each other");
-  if (swing_length < 1 || swing_length > 100000)
-    return perp_cli_usage_error (context, "structure: --swing-length must be between 1 and 100000");
+  if (swing_length < 0 || swing_length > 10000 || internal_length < 0 || internal_length > 10000)
+    return perp_cli_usage_error (context, "structure: pivot lengths must be between 1 and 10000");
+  if (compat == NULL)
+    {
+      if (out_dir != NULL || session != NULL || start != NULL || end != NULL || time_frame != NULL
+          || close_break || range_percent != peer_test_params.range_percent)
+        return perp_cli_usage_error (context, "structure: --out, --session, --start, --end, --time-frame, "
+                                     "--close-break and --range-percent are for --compat smc");
+      if (limit < 1)
+        return perp_cli_usage_error (context, "structure: --limit must be at least 1");
+      if (at_text != NULL && !parse_time (at_text, &at))
+        return perp_cli_usage_error (context, "structure: --at \"%s\" is neither Unix milliseconds nor an ISO 8601 time", at_text);
+
+      perp_structure_config_init (&config);
+      if (internal_length > 0)
+        config.internal_length = (guint) internal_length;
+      if (swing_length > 0)
+        config.swing_length = (guint) swing_length;
+      if (time_zone != NULL)
+        config.time_zone = time_zone;
+      config.wick_break = wick_break;
+      config.close_mitigation = close_mitigation;
+      config.fvg_auto_threshold = fvg_auto;
+      config.fvg_join = fvg_join;
+      if (leg != NULL)
+        {
+          if (strcmp (leg, "swing") == 0)
+            config.leg_depth = PERP_STRUCTURE_DEPTH_SWING;
+          else if (strcmp (leg, "internal") == 0)
+            config.leg_depth = PERP_STRUCTURE_DEPTH_INTERNAL;
+          else
+            return perp_cli_usage_error (context, "structure: --leg must be swing or internal");
+        }
+
+      csv_options.flags = lenient ? PERP_CSV_FLAGS_LENIENT : PERP_CSV_FLAGS_NONE;
+      csv_options.volume_column = volume_column;
+      candles = perp_cli_load_candles (csv, &csv_options, &report);
+      perp_csv_report_clear (&report);
+      if (candles == NULL)
+        return EXIT_DATA;
+
+      return perp_cli_structure_causal (candles, &config, at, json, (guint) limit, csv);
+    }
+  if (strcmp (compat, "smc") != 0)
+    return perp_cli_usage_error (context, "structure: unknown peer \"%s\": --compat smc", compat);
+  if (at_text != NULL || json || internal_length != 0 || time_zone != NULL || fvg_auto || fvg_join || leg != NULL)
+    return perp_cli_usage_error (context, "structure: --at, --json, --internal-length, --time-zone, --fvg-auto, "
+                                 "--fvg-join and --leg are for the causal engine, not --compat smc");
+  if (out_dir == NULL)
+    return perp_cli_usage_error (context, "structure: --out DIR is required");
   if (!(range_percent > 0.0) || !isfinite (range_percent))
     return perp_cli_usage_error (context, "structure: --range-percent must be a positive number");
 
-  p.swing_length = (guint) swing_length;
+  if (swing_length > 0)
+    p.swing_length = (guint) swing_length;
   p.close_break = !wick_break;
   p.close_mitigation = close_mitigation;
   p.range_percent = range_percent;
@@ -455,7 +550,40 @@ perp_cli_cmd_structure (int    argc,
   return exit_code;
 }
 
-/* Candles per second of the compat pass over every function, and of each function. */
+/* Milliseconds of a full causal pass with the default configuration, sorted.  One
+ * engine is reset between runs, as a replay or backtest does: the runs measure the
+ * detectors, not the kernel handing out fresh pages (the warm-up run pays for those). */
+static gboolean
+bench_causal (const PerpCandles *candles,
+              double            *samples,
+              int                runs)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerpStructure) engine = perp_structure_new (NULL, perp_candles_get_interval (candles), &error);
+  guint n = perp_candles_get_length (candles);
+
+  for (int i = -1; engine != NULL && i < runs; i++)
+    {
+      gint64 t0 = perp_cli_now_ns ();
+
+      perp_structure_reset (engine);
+      if (!perp_structure_push_candles (engine, candles, 0, n, &error))
+        break;
+      if (i >= 0)
+        samples[i] = (perp_cli_now_ns () - t0) / 1e6;
+    }
+  if (error != NULL)
+    {
+      fprintf (stderr, "perpscope-cli: bench structure: %s\n", error->message);
+      return FALSE;
+    }
+  qsort (samples, runs, sizeof (double), perp_cli_compare_double);
+
+  return TRUE;
+}
+
+/* Candles per second of the causal pass, of the compat pass over every function, and of
+ * each compat function. */
 int
 perp_cli_bench_structure (const char *csv,
                           int         runs)
@@ -477,6 +605,11 @@ perp_cli_bench_structure (const char *csv,
 
   printf ("file: %s (%zu candles), %d runs after 1 warm-up\n\n", csv, n, runs);
   printf ("%-44s %14s %12s\n", "pass", "candles/s", "ms (median)");
+
+  if (!bench_causal (candles, samples, runs))
+    return EXIT_DATA;
+  printf ("%-44s %14.0f %12.3f\n", "causal engine, every detector, both depths",
+          n / (samples[runs / 2] / 1e3), samples[runs / 2]);
 
   smc_run (candles, &p, &r);
   for (int i = 0; i < runs; i++)

@@ -101,6 +101,26 @@ perp_cli_format_time (gint64 ms)
   return g_date_time_format (dt, "%Y-%m-%d %H:%M UTC");
 }
 
+/* The shortest decimal that reads back as the same double: JSON and CSV outputs stay
+ * exact without printing 0.1 as 0.10000000000000001. */
+const char *
+perp_cli_format_double (char   *buf,
+                        gsize   size,
+                        double  value)
+{
+  for (int digits = 15; digits <= 17; digits++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buf, size, format, value);
+      if (digits == 17 || g_ascii_strtod (buf, NULL) == value)
+        break;
+    }
+
+  return buf;
+}
+
 /* ------------------------------------------------------------------ indicators */
 
 typedef struct
@@ -306,8 +326,8 @@ cmd_indicators (int    argc,
 
 /* ------------------------------------------------------------------ info */
 
-static void
-print_json_string (const char *s)
+void
+perp_cli_print_json_string (const char *s)
 {
   putchar ('"');
   for (; *s != '\0'; s++)
@@ -383,10 +403,10 @@ cmd_info (int    argc,
   if (json)
     {
       printf ("{\"file\":");
-      print_json_string (csv);
+      perp_cli_print_json_string (csv);
       printf (",\"symbol\":");
       if (symbol != NULL)
-        print_json_string (symbol);
+        perp_cli_print_json_string (symbol);
       else
         printf ("null");
       printf (",\"interval\":\"%s\",\"rows\":%u,\"skipped\":%u,\"columns\":%u,\"header\":%s,"
@@ -696,7 +716,7 @@ cmd_bench (int    argc,
 static const Command commands[] = {
   { "indicators", cmd_indicators, "Compute the standard indicator columns of a candle file" },
   { "info", cmd_info, "Describe a candle file: symbol, interval, span, rows, gaps" },
-  { "structure", perp_cli_cmd_structure, "Market structure; for now the peer-compatible batch mode (--compat smc)" },
+  { "structure", perp_cli_cmd_structure, "Market structure known at a time (causal), or the peer-compatible outputs (--compat smc)" },
   { "bench", cmd_bench, "Measure the core's speed (bench indicators, bench structure)" },
 };
 

@@ -43,6 +43,10 @@ perp_heap_clear (PerpHeap *heap)
   heap->len = heap->capacity = 0;
 }
 
+/* Four children per node: half the levels of a binary heap, and the children of a
+ * node share a cache line or two. */
+#define PERP_HEAP_ARITY 4
+
 static inline void
 perp_heap_push (PerpHeap *heap,
                 double    key,
@@ -58,8 +62,8 @@ perp_heap_push (PerpHeap *heap,
     }
   items = heap->items;
 
-  for (i = heap->len++; i > 0 && items[(i - 1) / 2].key > key; i = (i - 1) / 2)
-    items[i] = items[(i - 1) / 2];
+  for (i = heap->len++; i > 0 && items[(i - 1) / PERP_HEAP_ARITY].key > key; i = (i - 1) / PERP_HEAP_ARITY)
+    items[i] = items[(i - 1) / PERP_HEAP_ARITY];
   items[i].key = key;
   items[i].payload = payload;
 }
@@ -83,12 +87,15 @@ perp_heap_pop_below (PerpHeap *heap,
   moved = items[--len];
   for (;;)
     {
-      guint child = 2 * i + 1;
+      guint first = PERP_HEAP_ARITY * i + 1;
+      guint last = MIN (first + PERP_HEAP_ARITY, len);
+      guint child = first;
 
-      if (child >= len)
+      if (first >= len)
         break;
-      if (child + 1 < len && items[child + 1].key < items[child].key)
-        child++;
+      for (guint c = first + 1; c < last; c++)
+        if (items[c].key < items[child].key)
+          child = c;
       if (!(items[child].key < moved.key))
         break;
       items[i] = items[child];

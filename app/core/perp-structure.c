@@ -1,0 +1,1785 @@
+/* perp-structure.c: the causal market-structure engine
+ *
+ * Copyright 2026 The Perpscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "perp-structure"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "perp-heap-private.h"
+#include "perp-indicators.h"
+#include "perp-structure.h"
+
+/*
+ * How one closed candle is processed (perp_structure_push):
+ *
+ *  1. Price triggers of the objects already known fire: touches, half fills,
+ *     mitigations, breaks, levels taken.  They are kept in four heaps (wick above,
+ *     wick below, close above, close below) keyed on the price that fires them, so a
+ *     candle costs a heap pop per event plus one comparison, however many objects wait.
+ *     Objects formed on this candle are armed after this step: nothing can be touched
+ *     by the candle that formed it.
+ *  2. Pivots at each depth (LuxAlgo's "legs": bar n - len is a new leg high when its
+ *     high is above every high after it), from monotone queues of the last len bars.
+ *  3. Structure breaks at the internal and swing depths, with the order block chosen
+ *     from the bars between the broken pivot and the break.
+ *  4. Fair value gaps.
+ *  5. Calendar periods and killzones: their highs and lows become levels when the
+ *     window closes.
+ *
+ * The engine keeps its own copy of the highs, lows and closes because order-block
+ * selection and the leg's extremes look back to a pivot that may be far away.
+ */
+
+#define N_DEPTHS 3 /* internal, swing, equal: PerpStructureDepth - 1 */
+#define N_CALENDAR_SOURCES 3
+
+G_DEFINE_QUARK (perp-structure-error-quark, perp_structure_error)
+
+/* ------------------------------------------------------------------ triggers */
+
+enum
+{
+  TRIGGER_WICK_HIGH,  /* fires when high >= key */
+  TRIGGER_WICK_LOW,   /* fires when low <= price (key = -price) */
+  TRIGGER_CLOSE_HIGH,
+  TRIGGER_CLOSE_LOW,
+  N_TRIGGERS
+};
+
+enum
+{
+  ACTION_TAKE,     /* a level traded through: mitigated, and swept if the close came back */
+  ACTION_TOUCH,
+  ACTION_HALF,
+  ACTION_MITIGATE,
+  ACTION_BREAK,
+  ACTION_START,    /* not a trigger: "just formed" */
+  ACTION_DONE,     /* not a trigger: nothing left to wait for */
+};
+
+#define ACTION_BITS 3
+
+/* ------------------------------------------------------------------ state */
+
+/* The maximum of the last `len` values (highs, or negated lows), by van Herk /
+ * Gil-Werman blocks: a running prefix maximum of the current block of `len` candles and
+ * the suffix maxima of the block before, so each candle costs a few comparisons and no
+ * unpredictable branch, at every depth. */
+typedef struct
+{
+  guint   len;
+  guint   pos;      /* position of the next candle in its block */
+  double  prefix;
+  double *suffix;   /* of the previous block */
+} SlidingMax;
+
+typedef struct
+{
+  gboolean valid;
+  gboolean crossed;
+  double   level;
+  guint    index;
+  guint    object;
+  double   pick;        /* the order block a break of this pivot would choose so far */
+  guint    pick_index;
+} Pivot;
+
+typedef struct
+{
+  guint      len;
+  SlidingMax highs;
+  SlidingMax lows;    /* of the negated lows */
+  int        leg;     /* +1 after a pivot low, -1 after a pivot high, 0 before either */
+  int       trend;
+  Pivot     high;
+  Pivot     low;
+} Depth;
+
+typedef struct
+{
+  gint64 day;
+  gint32 start;
+  gint32 end;
+} DayOffsets;
+
+/* A window (calendar period or killzone).  Its high and low are read off the history
+ * when it closes (or when a reading asks), so a candle costs one comparison per window. */
+typedef struct
+{
+  guint    source;
+  gint64   day;       /* killzones: local day number of the current window */
+  gint64   start;
+  gint64   end;
+  gboolean seen;
+  gboolean partial;    /* began before the first candle: its range would be wrong */
+  gboolean in_window;
+  gint64   next_check; /* before this time a candle cannot open or close the window */
+  guint    first;      /* the window's first candle, when seen */
+} Window;
+
+struct _PerpStructure
+{
+  PerpStructureConfig  config;
+  char                *killzone_names[PERP_STRUCTURE_MAX_KILLZONES];
+  char                *time_zone_name;
+  GTimeZone           *time_zone; /* NULL for UTC */
+  gint64               interval_ms;
+
+  /* history */
+  guint                n;
+  guint                capacity;
+  gint64              *time;
+  double              *high;
+  double              *low;
+  guint8              *too_volatile; /* skipped by order-block selection */
+  double               close;
+  double               prev_open;
+  double               prev_close;
+
+  /* volatility */
+  PerpAtr              atr;
+  double               atr_value;
+  double               sum_true_range;
+  double               sum_body;  /* of |close - open| / open, for the FVG auto threshold */
+
+  Depth                depths[N_DEPTHS];
+  double               prev_equal_high;
+  double               prev_equal_low;
+  guint                prev_equal_high_index;
+  guint                prev_equal_low_index;
+  gboolean             has_prev_equal_high;
+  gboolean             has_prev_equal_low;
+
+  /* the leg depth's extremes since its last pivots */
+  double               max_since_high;
+  double               min_since_high;
+  double               max_since_low;
+  double               min_since_low;
+  guint                max_since_high_index;
+  guint                min_since_high_index;
+  guint                max_since_low_index;
+  guint                min_since_low_index;
+
+  guint                last_fvg;  /* object of the previous candle's gap, for joining */
+
+  PerpHeap             triggers[N_TRIGGERS];
+  GArray              *broken;    /* order blocks broken on this candle: breakers to make */
+
+  DayOffsets           day_offsets[2];
+  gint64               next_window_check;
+  guint                n_windows;
+  Window               windows[N_CALENDAR_SOURCES + PERP_STRUCTURE_MAX_KILLZONES];
+
+  PerpStructureObject *objects;
+  guint                n_objects;
+  guint                objects_capacity;
+
+  gboolean             has_forming;
+  PerpCandle           forming;
+};
+
+/* ------------------------------------------------------------------ config */
+
+static const PerpKillzone default_killzones[] = {
+  /* ICT's killzones, New York local time */
+  { "asian",             20 * 60,      0 },
+  { "london-open",        2 * 60,  5 * 60 },
+  { "new-york-open",      7 * 60, 10 * 60 },
+  { "london-close",      10 * 60, 12 * 60 },
+  { "london-ny-overlap",  8 * 60, 12 * 60 },
+};
+
+static const double default_fib_levels[] = { 0.5, 0.618, 0.705, 0.79 };
+
+void
+perp_structure_config_init (PerpStructureConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  memset (config, 0, sizeof *config);
+  config->internal_length = 5;
+  config->swing_length = 50;
+  config->equal_length = 3;
+  config->volatility = PERP_STRUCTURE_VOLATILITY_ATR;
+  config->volatility_factor = 2.0;
+  config->atr_length = 200;
+  config->equal_tolerance_mode = PERP_STRUCTURE_TOLERANCE_ATR;
+  config->equal_tolerance = 0.1;
+  config->leg_depth = PERP_STRUCTURE_DEPTH_SWING;
+  config->n_fib_levels = G_N_ELEMENTS (default_fib_levels);
+  memcpy (config->fib_levels, default_fib_levels, sizeof default_fib_levels);
+  config->time_zone = "America/New_York";
+  config->n_killzones = G_N_ELEMENTS (default_killzones);
+  memcpy (config->killzones, default_killzones, sizeof default_killzones);
+}
+
+static gboolean
+config_check (const PerpStructureConfig  *config,
+              GError                    **error)
+{
+#define CONFIG_FAIL(...) \
+  G_STMT_START { \
+    g_set_error (error, PERP_STRUCTURE_ERROR, PERP_STRUCTURE_ERROR_CONFIG, __VA_ARGS__); \
+    return FALSE; \
+  } G_STMT_END
+
+  if (config->internal_length < 1 || config->internal_length > 10000)
+    CONFIG_FAIL ("internal pivot length %u is not between 1 and 10000", config->internal_length);
+  if (config->swing_length < 1 || config->swing_length > 10000)
+    CONFIG_FAIL ("swing pivot length %u is not between 1 and 10000", config->swing_length);
+  if (config->equal_length < 1 || config->equal_length > 10000)
+    CONFIG_FAIL ("equal-highs pivot length %u is not between 1 and 10000", config->equal_length);
+  if (config->atr_length < 1 || config->atr_length > 100000)
+    CONFIG_FAIL ("ATR length %u is not between 1 and 100000", config->atr_length);
+  if (!(config->volatility_factor > 0.0 && config->volatility_factor < 1000.0))
+    CONFIG_FAIL ("volatility factor %g is not between 0 and 1000", config->volatility_factor);
+  if (!(config->equal_tolerance >= 0.0 && config->equal_tolerance <= 100.0))
+    CONFIG_FAIL ("equal-highs tolerance %g is not between 0 and 100", config->equal_tolerance);
+  if (config->leg_depth != PERP_STRUCTURE_DEPTH_INTERNAL && config->leg_depth != PERP_STRUCTURE_DEPTH_SWING)
+    CONFIG_FAIL ("the active leg must use the internal or the swing pivots");
+  if ((guint) config->volatility > PERP_STRUCTURE_VOLATILITY_NONE)
+    CONFIG_FAIL ("unknown volatility filter %d", config->volatility);
+  if ((guint) config->equal_tolerance_mode > PERP_STRUCTURE_TOLERANCE_PERCENT)
+    CONFIG_FAIL ("unknown tolerance mode %d", config->equal_tolerance_mode);
+  if (config->n_fib_levels > PERP_STRUCTURE_MAX_FIB_LEVELS)
+    CONFIG_FAIL ("%u Fibonacci levels, at most %d", config->n_fib_levels, PERP_STRUCTURE_MAX_FIB_LEVELS);
+  for (guint i = 0; i < config->n_fib_levels; i++)
+    if (!(config->fib_levels[i] >= 0.0 && config->fib_levels[i] <= 2.0))
+      CONFIG_FAIL ("Fibonacci ratio %g is not between 0 and 2", config->fib_levels[i]);
+  if (config->n_killzones > PERP_STRUCTURE_MAX_KILLZONES)
+    CONFIG_FAIL ("%u killzones, at most %d", config->n_killzones, PERP_STRUCTURE_MAX_KILLZONES);
+  for (guint i = 0; i < config->n_killzones; i++)
+    {
+      const PerpKillzone *zone = &config->killzones[i];
+
+      if (zone->name == NULL || zone->name[0] == '\0')
+        CONFIG_FAIL ("killzone %u has no name", i + 1);
+      if (zone->start_minute >= 24 * 60 || zone->end_minute >= 24 * 60)
+        CONFIG_FAIL ("killzone \"%s\": times must be before 24:00", zone->name);
+      if (zone->start_minute == zone->end_minute)
+        CONFIG_FAIL ("killzone \"%s\" starts and ends at the same time", zone->name);
+    }
+
+  return TRUE;
+#undef CONFIG_FAIL
+}
+
+const PerpStructureConfig *
+perp_structure_get_config (const PerpStructure *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return &self->config;
+}
+
+/* ------------------------------------------------------------------ pivots */
+
+static void
+sliding_max_init (SlidingMax *window,
+                  guint       len)
+{
+  window->len = len;
+  window->pos = 0;
+  window->prefix = -INFINITY;
+  window->suffix = g_new (double, len);
+}
+
+/* Adds candle @i of @values (times @sign) and returns the maximum of the last len
+ * candles, which is right once there have been len of them. */
+static inline double
+sliding_max_push (SlidingMax   *window,
+                  const double *values,
+                  double        sign,
+                  guint         i)
+{
+  double v = sign * values[i];
+  double result;
+
+  window->prefix = window->pos == 0 ? v : MAX (window->prefix, v);
+  result = window->pos + 1 == window->len ? window->prefix : MAX (window->suffix[window->pos + 1], window->prefix);
+
+  if (++window->pos == window->len)
+    {
+      double m = -INFINITY;
+      guint first = i + 1 - window->len;
+
+      window->pos = 0;
+      for (guint k = window->len; k-- > 0;)
+        {
+          m = MAX (m, sign * values[first + k]);
+          window->suffix[k] = m;
+        }
+    }
+
+  return result;
+}
+
+/* ------------------------------------------------------------------ objects */
+
+static guint
+add_object (PerpStructure     *self,
+            PerpStructureKind  kind,
+            PerpStructureDepth depth,
+            int                direction,
+            guint              candle_index,
+            double             top,
+            double             bottom,
+            guint              parent)
+{
+  PerpStructureObject *object;
+  guint formed = self->n - 1;
+
+  if (self->n_objects == self->objects_capacity)
+    {
+      self->objects_capacity = MAX (2 * self->objects_capacity, 1024);
+      self->objects = g_renew (PerpStructureObject, self->objects, self->objects_capacity);
+    }
+
+  object = &self->objects[self->n_objects];
+  object->id = self->n_objects;
+  object->kind = kind;
+  object->depth = depth;
+  object->direction = direction;
+  object->source = 0;
+  object->parent = parent;
+  object->candle_index = candle_index;
+  object->formed_index = formed;
+  object->top = top;
+  object->bottom = bottom;
+  object->candle_time = self->time[candle_index];
+  object->formed_at = self->time[formed];
+  for (guint e = 0; e < PERP_STRUCTURE_N_EVENTS; e++)
+    object->event_time[e] = -1;
+
+  return self->n_objects++;
+}
+
+static inline void
+set_event (PerpStructureObject *object,
+           PerpStructureEvent   event,
+           gint64               time)
+{
+  if (object->event_time[event] < 0)
+    object->event_time[event] = time;
+}
+
+/* What an object waits for, step by step: a level to be taken; a gap to be touched,
+ * half filled and filled; an order block to be touched, mitigated (by wick, unless
+ * mitigation is by close) and broken by a close; a breaker to be touched and closed
+ * back through.  Each step implies the ones before it, so an object has exactly one
+ * trigger armed at a time, and a candle that reaches several steps takes them at once. */
+static guint
+next_action (const PerpStructure       *self,
+             const PerpStructureObject *o,
+             guint                      done)
+{
+  switch (o->kind)
+    {
+    case PERP_STRUCTURE_FVG:
+      return done == ACTION_START ? ACTION_TOUCH : done == ACTION_TOUCH ? ACTION_HALF
+           : done == ACTION_HALF ? ACTION_MITIGATE : ACTION_DONE;
+
+    case PERP_STRUCTURE_ORDER_BLOCK:
+      if (done == ACTION_START)
+        return ACTION_TOUCH;
+      if (done == ACTION_TOUCH)
+        return self->config.close_mitigation ? ACTION_BREAK : ACTION_MITIGATE;
+      return done == ACTION_MITIGATE ? ACTION_BREAK : ACTION_DONE;
+
+    case PERP_STRUCTURE_BREAKER:
+      return done == ACTION_START ? ACTION_TOUCH : done == ACTION_TOUCH ? ACTION_MITIGATE : ACTION_DONE;
+
+    case PERP_STRUCTURE_PIVOT_HIGH:
+    case PERP_STRUCTURE_PIVOT_LOW:
+    case PERP_STRUCTURE_EQUAL_HIGHS:
+    case PERP_STRUCTURE_EQUAL_LOWS:
+    case PERP_STRUCTURE_RANGE_HIGH:
+    case PERP_STRUCTURE_RANGE_LOW:
+      return done == ACTION_START ? ACTION_TAKE : ACTION_DONE;
+
+    case PERP_STRUCTURE_BOS:
+    case PERP_STRUCTURE_CHOCH:
+    case PERP_STRUCTURE_N_KINDS:
+    default:
+      return ACTION_DONE;
+    }
+}
+
+/* Where @action fires.  A bullish object sits below price (a low, a support zone):
+ * its near edge is the top and price reaches it from above. */
+static void
+action_trigger (const PerpStructureObject *o,
+                guint                      action,
+                guint                     *trigger,
+                double                    *price,
+                gboolean                  *strict)
+{
+  gboolean bullish = o->direction > 0;
+  double near = bullish ? o->top : o->bottom;
+  double far = bullish ? o->bottom : o->top;
+  guint wick = bullish ? TRIGGER_WICK_LOW : TRIGGER_WICK_HIGH;
+  guint close = bullish ? TRIGGER_CLOSE_LOW : TRIGGER_CLOSE_HIGH;
+
+  *trigger = wick;
+  *price = far;
+  *strict = TRUE;
+  switch (action)
+    {
+    case ACTION_TOUCH:
+      *price = near;
+      *strict = FALSE;
+      break;
+    case ACTION_HALF:
+      *price = 0.5 * (o->top + o->bottom);
+      *strict = FALSE;
+      break;
+    case ACTION_MITIGATE:
+      /* A gap is filled when price gets back to its far edge; an order block is
+       * mitigated when the wick goes through it; a breaker fails on a close through. */
+      if (o->kind == PERP_STRUCTURE_FVG)
+        *strict = FALSE;
+      else if (o->kind == PERP_STRUCTURE_BREAKER)
+        *trigger = close;
+      break;
+    case ACTION_BREAK:
+      *trigger = close;
+      break;
+    case ACTION_TAKE:
+    default:
+      break;
+    }
+}
+
+static gboolean
+reaches (const PerpStructure *self,
+         guint                trigger,
+         double               price,
+         gboolean             strict)
+{
+  guint i = self->n - 1;
+
+  switch (trigger)
+    {
+    case TRIGGER_WICK_HIGH:
+      return strict ? self->high[i] > price : self->high[i] >= price;
+    case TRIGGER_WICK_LOW:
+      return strict ? self->low[i] < price : self->low[i] <= price;
+    case TRIGGER_CLOSE_HIGH:
+      return strict ? self->close > price : self->close >= price;
+    case TRIGGER_CLOSE_LOW:
+    default:
+      return strict ? self->close < price : self->close <= price;
+    }
+}
+
+/* The heaps are min-heaps popped while key <= what the candle reached; strictness is
+ * folded into the key. */
+static void
+arm (PerpStructure *self,
+     guint          trigger,
+     double         price,
+     gboolean       strict,
+     guint          object,
+     guint          action)
+{
+  guint payload = (object << ACTION_BITS) | action;
+  double key;
+
+  if (trigger == TRIGGER_WICK_HIGH || trigger == TRIGGER_CLOSE_HIGH)
+    key = strict ? nextafter (price, INFINITY) : price;
+  else
+    key = -(strict ? nextafter (price, -INFINITY) : price);
+
+  perp_heap_push (&self->triggers[trigger], key, payload);
+}
+
+static void
+apply (PerpStructure       *self,
+       PerpStructureObject *o,
+       guint                action)
+{
+  gint64 t = self->time[self->n - 1];
+
+  switch (action)
+    {
+    case ACTION_TAKE:
+      set_event (o, PERP_STRUCTURE_EVENT_MITIGATED, t);
+      if (o->direction > 0 ? self->close >= o->bottom : self->close <= o->top)
+        set_event (o, PERP_STRUCTURE_EVENT_SWEPT, t);
+      break;
+    case ACTION_TOUCH:
+      set_event (o, PERP_STRUCTURE_EVENT_TOUCHED, t);
+      break;
+    case ACTION_HALF:
+      set_event (o, PERP_STRUCTURE_EVENT_HALF_FILLED, t);
+      break;
+    case ACTION_MITIGATE:
+      set_event (o, PERP_STRUCTURE_EVENT_MITIGATED, t);
+      break;
+    case ACTION_BREAK:
+      set_event (o, PERP_STRUCTURE_EVENT_MITIGATED, t);
+      set_event (o, PERP_STRUCTURE_EVENT_BROKEN, t);
+      g_array_append_val (self->broken, o->id);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* After @done, takes every further step the current candle reaches, then arms the
+ * first one it does not.  A new object (@done = ACTION_START) is only armed: the
+ * candle that formed it cannot act on it. */
+static void
+advance (PerpStructure       *self,
+         PerpStructureObject *o,
+         guint                done)
+{
+  for (;;)
+    {
+      guint action = next_action (self, o, done);
+      guint trigger;
+      double price;
+      gboolean strict;
+
+      if (action == ACTION_DONE)
+        return;
+      action_trigger (o, action, &trigger, &price, &strict);
+      if (done == ACTION_START || !reaches (self, trigger, price, strict))
+        {
+          arm (self, trigger, price, strict, o->id, action);
+          return;
+        }
+      apply (self, o, action);
+      done = action;
+    }
+}
+
+static void
+watch (PerpStructure *self,
+       guint          object)
+{
+  advance (self, &self->objects[object], ACTION_START);
+}
+
+static void
+make_breaker (PerpStructure *self,
+              guint          order_block)
+{
+  const PerpStructureObject *ob = &self->objects[order_block];
+
+  watch (self, add_object (self, PERP_STRUCTURE_BREAKER, ob->depth, -ob->direction,
+                           ob->candle_index, ob->top, ob->bottom, order_block));
+}
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  guint x = *(const guint *) a;
+  guint y = *(const guint *) b;
+
+  return (x > y) - (x < y);
+}
+
+static void
+fire_triggers (PerpStructure *self)
+{
+  guint i = self->n - 1;
+  double reach[N_TRIGGERS] = {
+    [TRIGGER_WICK_HIGH] = self->high[i],
+    [TRIGGER_WICK_LOW] = -self->low[i],
+    [TRIGGER_CLOSE_HIGH] = self->close,
+    [TRIGGER_CLOSE_LOW] = -self->close,
+  };
+  guint payload;
+
+  for (guint k = 0; k < N_TRIGGERS; k++)
+    while (perp_heap_pop_below (&self->triggers[k], reach[k], TRUE, &payload))
+      {
+        PerpStructureObject *o = &self->objects[payload >> ACTION_BITS];
+        guint action = payload & ((1u << ACTION_BITS) - 1);
+
+        /* A gap joined into its successor lives on in that object. */
+        if (o->event_time[PERP_STRUCTURE_EVENT_MERGED] >= 0)
+          continue;
+        apply (self, o, action);
+        advance (self, o, action);
+      }
+
+  /* Made after every trigger has fired (nothing acts on the candle that formed it),
+   * in the order of their order blocks, whatever order the heaps popped them in. */
+  if (self->broken->len == 0)
+    return;
+  if (self->broken->len > 1)
+    g_array_sort (self->broken, compare_ids);
+  for (guint b = 0; b < self->broken->len; b++)
+    make_breaker (self, g_array_index (self->broken, guint, b));
+  g_array_set_size (self->broken, 0);
+}
+
+/* ------------------------------------------------------------------ pivots and breaks */
+
+static double
+volatility (const PerpStructure *self)
+{
+  /* ATR once it has its period, the mean true range until then (and for the
+   * cumulative-range filter): one measure, defined from the first candle. */
+  if (self->config.volatility != PERP_STRUCTURE_VOLATILITY_CUMULATIVE_RANGE && !isnan (self->atr_value))
+    return self->atr_value;
+  return self->sum_true_range / self->n;
+}
+
+static void
+track_leg_extremes (PerpStructure *self)
+{
+  guint i = self->n - 1;
+  double h = self->high[i];
+  double l = self->low[i];
+
+  if (h > self->max_since_high)
+    self->max_since_high = h, self->max_since_high_index = i;
+  if (h > self->max_since_low)
+    self->max_since_low = h, self->max_since_low_index = i;
+  if (l < self->min_since_high)
+    self->min_since_high = l, self->min_since_high_index = i;
+  if (l < self->min_since_low)
+    self->min_since_low = l, self->min_since_low_index = i;
+}
+
+/* Restarts the leg depth's extremes at a new pivot bar @p: scans p..now once. */
+static void
+restart_extremes (PerpStructure *self,
+                  guint          p,
+                  gboolean       at_high)
+{
+  double best_high = -INFINITY;
+  double best_low = INFINITY;
+  guint best_high_index = p;
+  guint best_low_index = p;
+
+  for (guint j = p; j < self->n; j++)
+    {
+      if (self->high[j] > best_high)
+        best_high = self->high[j], best_high_index = j;
+      if (self->low[j] < best_low)
+        best_low = self->low[j], best_low_index = j;
+    }
+
+  if (at_high)
+    {
+      self->max_since_high = best_high, self->max_since_high_index = best_high_index;
+      self->min_since_high = best_low, self->min_since_high_index = best_low_index;
+    }
+  else
+    {
+      self->max_since_low = best_high, self->max_since_low_index = best_high_index;
+      self->min_since_low = best_low, self->min_since_low_index = best_low_index;
+    }
+}
+
+/* The order block of a break is the bar with the lowest low (bullish break, of a pivot
+ * high) or the highest high (bearish) from the broken pivot up to the bar before the
+ * break.  LuxAlgo swaps a too-volatile bar's high and low, which keeps it out of the
+ * pick.  Each pivot keeps its pick up to date as candles close, so a break costs
+ * nothing however far back the pivot is. */
+static inline double
+pick_price (const PerpStructure *self,
+            guint                j,
+            gboolean             from_high)
+{
+  if (from_high)
+    return self->too_volatile[j] ? self->high[j] : self->low[j];
+  return self->too_volatile[j] ? self->low[j] : self->high[j];
+}
+
+static inline void
+pick_extend (const PerpStructure *self,
+             Pivot               *pivot,
+             guint                j,
+             gboolean             from_high)
+{
+  double price = pick_price (self, j, from_high);
+
+  /* Ties keep the earliest bar. */
+  if (from_high ? price < pivot->pick : price > pivot->pick)
+    pivot->pick = price, pivot->pick_index = j;
+}
+
+static void
+pick_start (const PerpStructure *self,
+            Pivot               *pivot,
+            gboolean             from_high)
+{
+  pivot->pick_index = pivot->index;
+  pivot->pick = pick_price (self, pivot->index, from_high);
+  for (guint j = pivot->index + 1; j + 1 < self->n; j++)
+    pick_extend (self, pivot, j, from_high);
+}
+
+static void
+equal_pivot (PerpStructure *self,
+             guint          p,
+             gboolean       is_high)
+{
+  double level = is_high ? self->high[p] : self->low[p];
+  double *prev = is_high ? &self->prev_equal_high : &self->prev_equal_low;
+  guint *prev_index = is_high ? &self->prev_equal_high_index : &self->prev_equal_low_index;
+  gboolean *has_prev = is_high ? &self->has_prev_equal_high : &self->has_prev_equal_low;
+
+  if (*has_prev)
+    {
+      double tolerance = self->config.equal_tolerance_mode == PERP_STRUCTURE_TOLERANCE_ATR
+                         ? self->config.equal_tolerance * volatility (self)
+                         : self->config.equal_tolerance / 100.0 * fabs (*prev);
+
+      if (fabs (level - *prev) < tolerance || level == *prev)
+        {
+          guint pool = add_object (self,
+                                   is_high ? PERP_STRUCTURE_EQUAL_HIGHS : PERP_STRUCTURE_EQUAL_LOWS,
+                                   PERP_STRUCTURE_DEPTH_EQUAL, is_high ? -1 : 1, *prev_index,
+                                   MAX (level, *prev), MIN (level, *prev), PERP_STRUCTURE_NO_OBJECT);
+          watch (self, pool);
+        }
+    }
+  *prev = level;
+  *prev_index = p;
+  *has_prev = TRUE;
+}
+
+static void
+new_pivot (PerpStructure *self,
+           guint          d,
+           guint          p,
+           gboolean       is_high)
+{
+  Depth *depth = &self->depths[d];
+  Pivot *pivot = is_high ? &depth->high : &depth->low;
+  double level = is_high ? self->high[p] : self->low[p];
+
+  if (d + 1 == PERP_STRUCTURE_DEPTH_EQUAL)
+    {
+      equal_pivot (self, p, is_high);
+      return;
+    }
+
+  pivot->valid = TRUE;
+  pivot->crossed = FALSE;
+  pivot->level = level;
+  pivot->index = p;
+  pivot->object = add_object (self, is_high ? PERP_STRUCTURE_PIVOT_HIGH : PERP_STRUCTURE_PIVOT_LOW,
+                              d + 1, is_high ? -1 : 1, p, level, level, PERP_STRUCTURE_NO_OBJECT);
+  pick_start (self, pivot, is_high);
+  watch (self, pivot->object);
+
+  if (d + 1 == self->config.leg_depth)
+    restart_extremes (self, p, is_high);
+}
+
+/* LuxAlgo's legs: bar p = now - len starts a bearish leg (a pivot high) when its high
+ * is above every high after it, a bullish one (a pivot low) when its low is below every
+ * low after it.  A pivot is a change of leg. */
+static void
+find_pivots (PerpStructure *self,
+             guint          d)
+{
+  Depth *depth = &self->depths[d];
+  guint i = self->n - 1;
+  double max_after = sliding_max_push (&depth->highs, self->high, 1.0, i);
+  double min_after = -sliding_max_push (&depth->lows, self->low, -1.0, i);
+  guint p;
+  int leg;
+
+  if (i < depth->len)
+    return;
+
+  p = i - depth->len;
+  leg = depth->leg;
+  if (self->high[p] > max_after)
+    leg = -1;
+  else if (self->low[p] < min_after)
+    leg = 1;
+
+  if (leg != depth->leg)
+    {
+      depth->leg = leg;
+      new_pivot (self, d, p, leg < 0);
+    }
+}
+
+static void
+add_order_block (PerpStructure *self,
+                 guint          d,
+                 const Pivot   *pivot,
+                 guint          brk,
+                 gboolean       bullish)
+{
+  guint best = pivot->pick_index;
+
+  watch (self, add_object (self, PERP_STRUCTURE_ORDER_BLOCK, d + 1, bullish ? 1 : -1, best,
+                           self->high[best], self->low[best], brk));
+}
+
+static void
+check_break (PerpStructure *self,
+             guint          d,
+             gboolean       bullish)
+{
+  Depth *depth = &self->depths[d];
+  Pivot *pivot = bullish ? &depth->high : &depth->low;
+  const Pivot *swing_pivot = bullish ? &self->depths[PERP_STRUCTURE_DEPTH_SWING - 1].high
+                                     : &self->depths[PERP_STRUCTURE_DEPTH_SWING - 1].low;
+  guint i = self->n - 1;
+  double now;
+  double before;
+  gboolean crossed;
+  guint brk;
+
+  if (!pivot->valid || pivot->crossed || i == 0)
+    return;
+
+  if (self->config.wick_break)
+    {
+      now = bullish ? self->high[i] : self->low[i];
+      before = bullish ? self->high[i - 1] : self->low[i - 1];
+    }
+  else
+    {
+      now = self->close;
+      before = self->prev_close;
+    }
+  crossed = bullish ? (now > pivot->level && before <= pivot->level)
+                    : (now < pivot->level && before >= pivot->level);
+  if (!crossed)
+    return;
+
+  /* LuxAlgo: an internal break of the very level the swing pivot holds is left to the
+   * swing structure. */
+  if (d + 1 == PERP_STRUCTURE_DEPTH_INTERNAL && swing_pivot->valid && swing_pivot->level == pivot->level)
+    return;
+
+  pivot->crossed = TRUE;
+  brk = add_object (self,
+                    depth->trend == (bullish ? -1 : 1) ? PERP_STRUCTURE_CHOCH : PERP_STRUCTURE_BOS,
+                    d + 1, bullish ? 1 : -1, pivot->index, pivot->level, pivot->level, pivot->object);
+  depth->trend = bullish ? 1 : -1;
+  add_order_block (self, d, pivot, brk, bullish);
+}
+
+/* ------------------------------------------------------------------ gaps */
+
+static void
+find_gap (PerpStructure *self,
+          double         open,
+          double         close)
+{
+  guint i = self->n - 1;
+  gboolean bullish;
+  double top;
+  double bottom;
+  guint gap;
+
+  if (i < 2)
+    return;
+
+  if (self->low[i] > self->high[i - 2])
+    bullish = TRUE;
+  else if (self->high[i] < self->low[i - 2])
+    bullish = FALSE;
+  else
+    return;
+
+  if (self->config.fvg_auto_threshold)
+    {
+      /* The middle candle's body change against twice the mean body change of every
+       * candle up to it (the current one is not in either). */
+      double body = fabs (self->prev_close - self->prev_open) / self->prev_open;
+
+      if (!(body > 2.0 * (self->sum_body - fabs (close - open) / open) / (double) (i)))
+        return;
+    }
+
+  top = bullish ? self->low[i] : self->low[i - 2];
+  bottom = bullish ? self->high[i - 2] : self->high[i];
+
+  if (self->config.fvg_join && self->last_fvg != PERP_STRUCTURE_NO_OBJECT)
+    {
+      PerpStructureObject *prev = &self->objects[self->last_fvg];
+
+      if (prev->formed_index == i - 1 && prev->direction == (bullish ? 1 : -1)
+          && prev->event_time[PERP_STRUCTURE_EVENT_MITIGATED] < 0)
+        {
+          set_event (prev, PERP_STRUCTURE_EVENT_MERGED, self->time[i]);
+          gap = add_object (self, PERP_STRUCTURE_FVG, PERP_STRUCTURE_DEPTH_NONE, prev->direction,
+                            prev->candle_index, MAX (top, prev->top), MIN (bottom, prev->bottom), prev->id);
+          watch (self, gap);
+          self->last_fvg = gap;
+          return;
+        }
+    }
+
+  gap = add_object (self, PERP_STRUCTURE_FVG, PERP_STRUCTURE_DEPTH_NONE, bullish ? 1 : -1,
+                    i - 1, top, bottom, PERP_STRUCTURE_NO_OBJECT);
+  watch (self, gap);
+  self->last_fvg = gap;
+}
+
+/* ------------------------------------------------------------------ windows */
+
+static gint64
+local_day_of (const PerpStructure *self,
+              gint64               t)
+{
+  gint64 offset_ms = 0;
+
+  if (self->time_zone != NULL)
+    {
+      gint64 seconds = perp_floor_div (t, 1000);
+      int interval = g_time_zone_find_interval (self->time_zone, G_TIME_TYPE_UNIVERSAL, seconds);
+
+      offset_ms = (gint64) g_time_zone_get_offset (self->time_zone, interval) * 1000;
+    }
+
+  return perp_floor_div (t + offset_ms, PERP_MS_PER_DAY);
+}
+
+/* The zone's offset at local midnight starting @day and at the next one.  GLib's
+ * lookups walk the zone's transitions, so the killzones of a day share one pair. */
+static const DayOffsets *
+day_offsets (PerpStructure *self,
+             gint64         day)
+{
+  DayOffsets *cached = &self->day_offsets[day & 1];
+
+  if (cached->day != day)
+    {
+      gint64 midnight = day * 86400;
+      gint64 next = midnight + 86400;
+      int a = g_time_zone_adjust_time (self->time_zone, G_TIME_TYPE_DAYLIGHT, &midnight);
+      int b = g_time_zone_adjust_time (self->time_zone, G_TIME_TYPE_DAYLIGHT, &next);
+
+      cached->day = day;
+      cached->start = g_time_zone_get_offset (self->time_zone, a);
+      cached->end = g_time_zone_get_offset (self->time_zone, b);
+    }
+
+  return cached;
+}
+
+/* UTC of a local wall-clock time.  A time that does not exist (skipped by a clock
+ * change) moves forward with the clock; one that exists twice is its first occurrence. */
+static gint64
+local_to_utc (PerpStructure *self,
+              gint64         day,
+              guint          minute)
+{
+  gint64 local_seconds = day * 86400 + (gint64) minute * 60;
+  const DayOffsets *offsets;
+  int interval;
+
+  if (self->time_zone == NULL)
+    return local_seconds * 1000;
+
+  /* No clock change that day: one offset for the whole day. */
+  offsets = day_offsets (self, day);
+  if (offsets->start == offsets->end)
+    return (local_seconds - offsets->start) * 1000;
+
+  interval = g_time_zone_adjust_time (self->time_zone, G_TIME_TYPE_DAYLIGHT, &local_seconds);
+  return (local_seconds - g_time_zone_get_offset (self->time_zone, interval)) * 1000;
+}
+
+static void
+window_for_day (PerpStructure *self,
+                Window        *w,
+                gint64         day)
+{
+  const PerpKillzone *zone = &self->config.killzones[w->source - PERP_STRUCTURE_SOURCE_KILLZONE];
+
+  w->day = day;
+  w->start = local_to_utc (self, day, zone->start_minute);
+  w->end = local_to_utc (self, zone->end_minute > zone->start_minute ? day : day + 1, zone->end_minute);
+}
+
+static gint64
+month_start (gint64 t,
+             int    months_ahead)
+{
+  GDateTime *utc = g_date_time_new_from_unix_utc (perp_floor_div (t, 1000));
+  int year = g_date_time_get_year (utc);
+  int month = g_date_time_get_month (utc) - 1 + months_ahead;
+  GDateTime *first;
+  gint64 ms;
+
+  year += month / 12;
+  month %= 12;
+  first = g_date_time_new_utc (year, month + 1, 1, 0, 0, 0);
+  ms = g_date_time_to_unix (first) * 1000;
+  g_date_time_unref (first);
+  g_date_time_unref (utc);
+
+  return ms;
+}
+
+/* Moves @w to the first window that ends after @t. */
+static void
+window_advance (PerpStructure *self,
+                Window        *w,
+                gint64         t)
+{
+  switch (w->source)
+    {
+    case PERP_STRUCTURE_SOURCE_DAY:
+      w->start = perp_floor_div (t, PERP_MS_PER_DAY) * PERP_MS_PER_DAY;
+      w->end = w->start + PERP_MS_PER_DAY;
+      break;
+
+    case PERP_STRUCTURE_SOURCE_WEEK:
+      w->start = perp_interval_bucket_start (PERP_INTERVAL_1W, t);
+      w->end = w->start + 7 * PERP_MS_PER_DAY;
+      break;
+
+    case PERP_STRUCTURE_SOURCE_MONTH:
+      w->start = month_start (t, 0);
+      w->end = month_start (t, 1);
+      break;
+
+    default:
+      if (w->end == G_MININT64)
+        window_for_day (self, w, local_day_of (self, t) - 1);
+      while (w->end <= t)
+        window_for_day (self, w, w->day + 1);
+      break;
+    }
+}
+
+/* The highest high and lowest low of candles @first..@last, the earliest on ties. */
+static void
+range_of (const PerpStructure *self,
+          guint                first,
+          guint                last,
+          guint               *high_index,
+          guint               *low_index)
+{
+  guint h = first;
+  guint l = first;
+
+  for (guint j = first + 1; j <= last; j++)
+    {
+      if (self->high[j] > self->high[h])
+        h = j;
+      if (self->low[j] < self->low[l])
+        l = j;
+    }
+  *high_index = h;
+  *low_index = l;
+}
+
+/* The window's candles end at @last: its high and low become levels. */
+static void
+window_close (PerpStructure *self,
+              Window        *w,
+              guint          last)
+{
+  guint h;
+  guint l;
+  guint high;
+  guint low;
+
+  w->seen = FALSE;
+  if (w->partial)
+    {
+      w->partial = FALSE;
+      return;
+    }
+
+  range_of (self, w->first, last, &h, &l);
+  high = add_object (self, PERP_STRUCTURE_RANGE_HIGH, PERP_STRUCTURE_DEPTH_NONE, -1,
+                     h, self->high[h], self->high[h], PERP_STRUCTURE_NO_OBJECT);
+  low = add_object (self, PERP_STRUCTURE_RANGE_LOW, PERP_STRUCTURE_DEPTH_NONE, 1,
+                    l, self->low[l], self->low[l], PERP_STRUCTURE_NO_OBJECT);
+  self->objects[high].source = w->source;
+  self->objects[low].source = w->source;
+  watch (self, high);
+  watch (self, low);
+}
+
+/* A candle belongs to the window its open time falls in.  The window's levels form at
+ * the close of the candle that completes it, or (after missing candles) at the first
+ * candle past it. */
+static void
+track_window_slow (PerpStructure *self,
+                   Window        *w)
+{
+  guint i = self->n - 1;
+  gint64 t = self->time[i];
+
+  if (t >= w->end)
+    {
+      gboolean first = w->end == G_MININT64;
+
+      if (w->seen)
+        window_close (self, w, i - 1);
+      window_advance (self, w, t);
+      w->partial = first && t > w->start;
+    }
+
+  w->in_window = t >= w->start;
+  if (w->in_window)
+    {
+      if (!w->seen)
+        {
+          w->seen = TRUE;
+          w->first = i;
+        }
+      if (self->interval_ms > 0 && t + self->interval_ms >= w->end)
+        {
+          window_close (self, w, i);
+          window_advance (self, w, w->end);
+          w->in_window = FALSE;
+        }
+    }
+
+  /* Until this time, a candle neither opens nor closes the window. */
+  w->next_check = w->in_window ? w->end - MAX (self->interval_ms, 1) : w->start;
+}
+
+/* Most candles neither open nor close any window: one comparison with the earliest
+ * time one of them needs looking at. */
+static inline void
+track_windows (PerpStructure *self)
+{
+  gint64 t = self->time[self->n - 1];
+  gint64 next = G_MAXINT64;
+
+  if (G_LIKELY (t < self->next_window_check))
+    return;
+
+  for (guint w = 0; w < self->n_windows; w++)
+    {
+      if (t >= self->windows[w].next_check)
+        track_window_slow (self, &self->windows[w]);
+      next = MIN (next, self->windows[w].next_check);
+    }
+  self->next_window_check = next;
+}
+
+/* ------------------------------------------------------------------ life cycle */
+
+/* Back to "no candle seen", keeping every buffer for the next run. */
+static void
+reset_state (PerpStructure *self)
+{
+  const PerpStructureConfig *config = &self->config;
+
+  self->n = 0;
+  self->n_objects = 0;
+  self->close = self->prev_open = self->prev_close = NAN;
+
+  perp_atr_init (&self->atr, config->atr_length);
+  self->atr_value = NAN;
+  self->sum_true_range = 0.0;
+  self->sum_body = 0.0;
+
+  for (guint d = 0; d < N_DEPTHS; d++)
+    {
+      Depth *depth = &self->depths[d];
+
+      depth->highs.pos = depth->lows.pos = 0;
+      depth->leg = depth->trend = 0;
+      memset (&depth->high, 0, sizeof depth->high);
+      memset (&depth->low, 0, sizeof depth->low);
+    }
+  self->has_prev_equal_high = self->has_prev_equal_low = FALSE;
+
+  self->max_since_high = self->max_since_low = -INFINITY;
+  self->min_since_high = self->min_since_low = INFINITY;
+  self->last_fvg = PERP_STRUCTURE_NO_OBJECT;
+
+  for (guint k = 0; k < N_TRIGGERS; k++)
+    self->triggers[k].len = 0;
+  g_array_set_size (self->broken, 0);
+
+  self->n_windows = N_CALENDAR_SOURCES + config->n_killzones;
+  memset (self->windows, 0, sizeof self->windows);
+  for (guint w = 0; w < self->n_windows; w++)
+    {
+      self->windows[w].source = PERP_STRUCTURE_SOURCE_DAY + w;
+      self->windows[w].start = self->windows[w].end = G_MININT64;
+      self->windows[w].next_check = G_MININT64;
+    }
+
+  self->day_offsets[0].day = self->day_offsets[1].day = G_MININT64;
+  self->next_window_check = G_MININT64;
+  self->has_forming = FALSE;
+}
+
+PerpStructure *
+perp_structure_new (const PerpStructureConfig  *config,
+                    PerpInterval                interval,
+                    GError                    **error)
+{
+  PerpStructure *self;
+  PerpStructureConfig defaults;
+  GTimeZone *zone = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (config == NULL)
+    {
+      perp_structure_config_init (&defaults);
+      config = &defaults;
+    }
+  if (!config_check (config, error))
+    return NULL;
+
+  if (config->time_zone != NULL && g_strcmp0 (config->time_zone, "UTC") != 0)
+    {
+      zone = g_time_zone_new_identifier (config->time_zone);
+      if (zone == NULL)
+        {
+          g_set_error (error, PERP_STRUCTURE_ERROR, PERP_STRUCTURE_ERROR_TIME_ZONE,
+                       "unknown time zone \"%s\" (is tzdata installed?)", config->time_zone);
+          return NULL;
+        }
+    }
+
+  self = g_new0 (PerpStructure, 1);
+  self->config = *config;
+  self->time_zone = zone;
+  self->time_zone_name = g_strdup (config->time_zone != NULL ? config->time_zone : "UTC");
+  self->config.time_zone = self->time_zone_name;
+  for (guint k = 0; k < config->n_killzones; k++)
+    {
+      self->killzone_names[k] = g_strdup (config->killzones[k].name);
+      self->config.killzones[k].name = self->killzone_names[k];
+    }
+  self->interval_ms = interval != PERP_INTERVAL_UNKNOWN ? perp_interval_to_ms (interval) : 0;
+
+  self->depths[0].len = config->internal_length;
+  self->depths[1].len = config->swing_length;
+  self->depths[2].len = config->equal_length;
+  for (guint d = 0; d < N_DEPTHS; d++)
+    {
+      sliding_max_init (&self->depths[d].highs, self->depths[d].len);
+      sliding_max_init (&self->depths[d].lows, self->depths[d].len);
+    }
+  for (guint k = 0; k < N_TRIGGERS; k++)
+    perp_heap_init (&self->triggers[k], 256);
+  self->broken = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  reset_state (self);
+
+  return self;
+}
+
+/**
+ * perp_structure_reset:
+ *
+ * Forgets every candle and object, keeping the configuration and the memory, so a
+ * replay or a backtest can run again without allocating.
+ */
+void
+perp_structure_reset (PerpStructure *self)
+{
+  g_return_if_fail (self != NULL);
+
+  reset_state (self);
+}
+
+void
+perp_structure_free (PerpStructure *self)
+{
+  if (self == NULL)
+    return;
+
+  for (guint k = 0; k < PERP_STRUCTURE_MAX_KILLZONES; k++)
+    g_free (self->killzone_names[k]);
+  g_free (self->time_zone_name);
+  g_clear_pointer (&self->time_zone, g_time_zone_unref);
+  g_free (self->time);
+  g_free (self->high);
+  g_free (self->low);
+  g_free (self->too_volatile);
+  for (guint d = 0; d < N_DEPTHS; d++)
+    {
+      g_free (self->depths[d].highs.suffix);
+      g_free (self->depths[d].lows.suffix);
+    }
+  for (guint k = 0; k < N_TRIGGERS; k++)
+    perp_heap_clear (&self->triggers[k]);
+  g_array_unref (self->broken);
+  g_free (self->objects);
+  g_free (self);
+}
+
+static void
+reserve (PerpStructure *self,
+         guint          n)
+{
+  if (n <= self->capacity)
+    return;
+
+  self->capacity = MAX (n, MAX (2 * self->capacity, 1024));
+  self->time = g_renew (gint64, self->time, self->capacity);
+  self->high = g_renew (double, self->high, self->capacity);
+  self->low = g_renew (double, self->low, self->capacity);
+  self->too_volatile = g_renew (guint8, self->too_volatile, self->capacity);
+}
+
+/* One closed candle, already checked. */
+static void
+step (PerpStructure *self,
+      gint64         t,
+      double         open,
+      double         high,
+      double         low,
+      double         close)
+{
+  guint i = self->n;
+  double true_range = high - low;
+
+  reserve (self, i + 1);
+  self->time[i] = t;
+  self->high[i] = high;
+  self->low[i] = low;
+  self->close = close;
+  self->n = i + 1;
+
+  if (i > 0)
+    true_range = MAX (true_range, MAX (fabs (high - self->prev_close), fabs (low - self->prev_close)));
+  self->sum_true_range += true_range;
+  self->atr_value = perp_atr_update (&self->atr, high, low, close);
+  self->sum_body += fabs (close - open) / open;
+  self->too_volatile[i] = self->config.volatility != PERP_STRUCTURE_VOLATILITY_NONE
+                          && high - low >= self->config.volatility_factor * volatility (self);
+
+  fire_triggers (self);
+
+  track_leg_extremes (self);
+  for (guint d = 0; d < N_DEPTHS; d++)
+    find_pivots (self, d);
+  for (guint d = 0; d < 2; d++)
+    {
+      check_break (self, d, TRUE);
+      check_break (self, d, FALSE);
+    }
+  for (guint d = 0; d < 2; d++)
+    {
+      Depth *depth = &self->depths[d];
+
+      if (depth->high.valid && !depth->high.crossed)
+        pick_extend (self, &depth->high, i, TRUE);
+      if (depth->low.valid && !depth->low.crossed)
+        pick_extend (self, &depth->low, i, FALSE);
+    }
+  find_gap (self, open, close);
+  track_windows (self);
+
+  self->prev_open = open;
+  self->prev_close = close;
+}
+
+gboolean
+perp_structure_push (PerpStructure     *self,
+                     const PerpCandle  *candle,
+                     GError           **error)
+{
+  PerpCandleColumn column;
+  const char *reason;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (candle != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!perp_candle_check (candle, PERP_CANDLE_FIELD_NONE, &column, &reason))
+    {
+      g_set_error (error, PERP_CANDLES_ERROR, PERP_CANDLES_ERROR_INVALID,
+                   "candle at %" G_GINT64_FORMAT ": %s %s", candle->open_time,
+                   perp_candle_column_name (column), reason);
+      return FALSE;
+    }
+  if (self->n > 0 && candle->open_time <= self->time[self->n - 1])
+    {
+      g_set_error (error, PERP_STRUCTURE_ERROR, PERP_STRUCTURE_ERROR_ORDER,
+                   "candle at %" G_GINT64_FORMAT " is not after the previous one (%" G_GINT64_FORMAT ")",
+                   candle->open_time, self->time[self->n - 1]);
+      return FALSE;
+    }
+
+  step (self, candle->open_time, candle->open, candle->high, candle->low, candle->close);
+  self->has_forming = FALSE;
+
+  return TRUE;
+}
+
+gboolean
+perp_structure_push_candles (PerpStructure      *self,
+                             const PerpCandles  *candles,
+                             guint               begin,
+                             guint               end,
+                             GError            **error)
+{
+  const gint64 *t;
+  const double *o;
+  const double *h;
+  const double *l;
+  const double *c;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (candles != NULL, FALSE);
+  g_return_val_if_fail (begin <= end && end <= perp_candles_get_length (candles), FALSE);
+
+  if (begin == end)
+    return TRUE;
+
+  t = perp_candles_get_open_time (candles);
+  o = perp_candles_get_open (candles);
+  h = perp_candles_get_high (candles);
+  l = perp_candles_get_low (candles);
+  c = perp_candles_get_close (candles);
+
+  /* A series is checked and increasing already; only its join with what came before
+   * needs checking. */
+  if (self->n > 0 && t[begin] <= self->time[self->n - 1])
+    {
+      g_set_error (error, PERP_STRUCTURE_ERROR, PERP_STRUCTURE_ERROR_ORDER,
+                   "candle at %" G_GINT64_FORMAT " is not after the previous one (%" G_GINT64_FORMAT ")",
+                   t[begin], self->time[self->n - 1]);
+      return FALSE;
+    }
+
+  reserve (self, self->n + (end - begin));
+  for (guint i = begin; i < end; i++)
+    step (self, t[i], o[i], h[i], l[i], c[i]);
+  self->has_forming = FALSE;
+
+  return TRUE;
+}
+
+void
+perp_structure_set_forming (PerpStructure    *self,
+                            const PerpCandle *forming)
+{
+  g_return_if_fail (self != NULL);
+
+  self->has_forming = forming != NULL && isfinite (forming->close);
+  if (self->has_forming)
+    self->forming = *forming;
+}
+
+/* ------------------------------------------------------------------ queries */
+
+guint
+perp_structure_get_n_candles (const PerpStructure *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->n;
+}
+
+const PerpStructureObject *
+perp_structure_get_objects (const PerpStructure *self,
+                            guint               *n_objects)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (n_objects != NULL)
+    *n_objects = self->n_objects;
+  return self->objects;
+}
+
+gboolean
+perp_structure_object_known_at (const PerpStructureObject *object,
+                                gint64                     time)
+{
+  return object->formed_at <= time;
+}
+
+gboolean
+perp_structure_object_active_at (const PerpStructureObject *object,
+                                 gint64                     time)
+{
+  gint64 ended = object->event_time[PERP_STRUCTURE_EVENT_MITIGATED];
+  gint64 merged = object->event_time[PERP_STRUCTURE_EVENT_MERGED];
+
+  return object->formed_at <= time && (ended < 0 || ended > time) && (merged < 0 || merged > time);
+}
+
+void
+perp_structure_object_as_of (const PerpStructureObject *object,
+                             gint64                     time,
+                             PerpStructureObject       *out)
+{
+  *out = *object;
+  for (guint e = 0; e < PERP_STRUCTURE_N_EVENTS; e++)
+    if (out->event_time[e] > time)
+      out->event_time[e] = -1;
+}
+
+/* Objects are in formed order: those known at @time are a prefix. */
+static guint
+known_prefix (const PerpStructure *self,
+              gint64               time)
+{
+  guint lo = 0;
+  guint hi = self->n_objects;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (self->objects[mid].formed_at <= time)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
+GArray *
+perp_structure_query_active (const PerpStructure *self,
+                             gint64               time,
+                             guint                kind_mask)
+{
+  GArray *ids;
+  guint known;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  ids = g_array_new (FALSE, FALSE, sizeof (guint));
+  known = known_prefix (self, time);
+  for (guint k = 0; k < known; k++)
+    if ((kind_mask & PERP_STRUCTURE_KIND_MASK (self->objects[k].kind))
+        && perp_structure_object_active_at (&self->objects[k], time))
+      g_array_append_val (ids, k);
+
+  return ids;
+}
+
+GArray *
+perp_structure_query_near (const PerpStructure *self,
+                           double               price,
+                           double               distance,
+                           guint                kind_mask)
+{
+  GArray *ids;
+  gint64 now;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  ids = g_array_new (FALSE, FALSE, sizeof (guint));
+  if (self->n == 0)
+    return ids;
+
+  now = self->time[self->n - 1];
+  for (guint k = 0; k < self->n_objects; k++)
+    {
+      const PerpStructureObject *o = &self->objects[k];
+      double gap = price > o->top ? price - o->top : price < o->bottom ? o->bottom - price : 0.0;
+
+      if ((kind_mask & PERP_STRUCTURE_KIND_MASK (o->kind)) && gap <= distance
+          && perp_structure_object_active_at (o, now))
+        g_array_append_val (ids, k);
+    }
+
+  return ids;
+}
+
+GArray *
+perp_structure_query_latest (const PerpStructure *self,
+                             PerpStructureKind    kind,
+                             guint                n)
+{
+  GArray *ids;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  ids = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint k = self->n_objects; k > 0 && ids->len < n; k--)
+    if (self->objects[k - 1].kind == kind)
+      {
+        guint id = k - 1;
+
+        g_array_prepend_val (ids, id);
+      }
+
+  return ids;
+}
+
+void
+perp_structure_get_reading (const PerpStructure  *self,
+                            PerpStructureReading *reading)
+{
+  const Depth *depth;
+  PerpStructureLeg *leg;
+  gboolean up;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (reading != NULL);
+
+  memset (reading, 0, sizeof *reading);
+  leg = &reading->leg;
+  leg->retracement = NAN;
+  reading->range_top = reading->range_bottom = reading->equilibrium = NAN;
+  reading->time = self->n > 0 ? self->time[self->n - 1] : -1;
+  reading->price = self->has_forming ? self->forming.close : self->n > 0 ? self->close : NAN;
+  for (guint d = 0; d < N_DEPTHS; d++)
+    reading->trend[d + 1] = self->depths[d].trend;
+
+  depth = &self->depths[self->config.leg_depth - 1];
+  if (depth->high.valid || depth->low.valid)
+    {
+      /* The leg runs the way the trend does; before the first break, away from the
+       * latest pivot. */
+      if (depth->trend != 0 && depth->high.valid && depth->low.valid)
+        up = depth->trend > 0;
+      else
+        up = depth->low.valid && (!depth->high.valid || depth->low.index > depth->high.index);
+
+      leg->direction = up ? 1 : -1;
+      leg->anchor_index = up ? depth->low.index : depth->high.index;
+      leg->anchor = up ? depth->low.level : depth->high.level;
+      leg->extreme_index = up ? self->max_since_low_index : self->min_since_high_index;
+      leg->extreme = up ? self->max_since_low : self->min_since_high;
+      leg->anchor_time = self->time[leg->anchor_index];
+      leg->extreme_time = self->time[leg->extreme_index];
+      leg->n_levels = self->config.n_fib_levels;
+      for (guint f = 0; f < leg->n_levels; f++)
+        {
+          leg->ratios[f] = self->config.fib_levels[f];
+          leg->levels[f] = leg->extreme - leg->ratios[f] * (leg->extreme - leg->anchor);
+        }
+      if (leg->extreme != leg->anchor)
+        leg->retracement = (leg->extreme - reading->price) / (leg->extreme - leg->anchor);
+    }
+
+  if (depth->high.valid && depth->low.valid)
+    {
+      reading->range_top = self->max_since_high;
+      reading->range_bottom = self->min_since_low;
+      reading->equilibrium = 0.5 * (reading->range_top + reading->range_bottom);
+      if (reading->range_top > reading->range_bottom)
+        {
+          double position = (reading->price - reading->range_bottom) / (reading->range_top - reading->range_bottom);
+
+          reading->zone = position > 0.525 ? PERP_STRUCTURE_ZONE_PREMIUM
+                        : position < 0.475 ? PERP_STRUCTURE_ZONE_DISCOUNT
+                        : PERP_STRUCTURE_ZONE_EQUILIBRIUM;
+        }
+    }
+
+  reading->n_sessions = self->n_windows;
+  for (guint w = 0; w < self->n_windows; w++)
+    {
+      const Window *window = &self->windows[w];
+      PerpStructureSession *session = &reading->sessions[w];
+
+      session->source = window->source;
+      session->in_window = self->n > 0 && window->in_window;
+      session->start = window->start;
+      session->end = window->end;
+      session->high = session->low = NAN;
+      if (window->seen)
+        {
+          guint h;
+          guint l;
+
+          range_of (self, window->first, self->n - 1, &h, &l);
+          session->high = self->high[h];
+          session->low = self->low[l];
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ names */
+
+const char *
+perp_structure_kind_name (PerpStructureKind kind)
+{
+  static const char *const names[] = {
+    [PERP_STRUCTURE_PIVOT_HIGH] = "pivot-high",
+    [PERP_STRUCTURE_PIVOT_LOW] = "pivot-low",
+    [PERP_STRUCTURE_BOS] = "bos",
+    [PERP_STRUCTURE_CHOCH] = "choch",
+    [PERP_STRUCTURE_ORDER_BLOCK] = "order-block",
+    [PERP_STRUCTURE_BREAKER] = "breaker",
+    [PERP_STRUCTURE_FVG] = "fvg",
+    [PERP_STRUCTURE_EQUAL_HIGHS] = "equal-highs",
+    [PERP_STRUCTURE_EQUAL_LOWS] = "equal-lows",
+    [PERP_STRUCTURE_RANGE_HIGH] = "range-high",
+    [PERP_STRUCTURE_RANGE_LOW] = "range-low",
+  };
+
+  return (guint) kind < G_N_ELEMENTS (names) ? names[kind] : "unknown";
+}
+
+const char *
+perp_structure_event_name (PerpStructureEvent event)
+{
+  static const char *const names[] = {
+    [PERP_STRUCTURE_EVENT_TOUCHED] = "touched",
+    [PERP_STRUCTURE_EVENT_HALF_FILLED] = "half-filled",
+    [PERP_STRUCTURE_EVENT_SWEPT] = "swept",
+    [PERP_STRUCTURE_EVENT_MITIGATED] = "mitigated",
+    [PERP_STRUCTURE_EVENT_BROKEN] = "broken",
+    [PERP_STRUCTURE_EVENT_MERGED] = "merged",
+  };
+
+  return (guint) event < G_N_ELEMENTS (names) ? names[event] : "unknown";
+}
+
+const char *
+perp_structure_depth_name (PerpStructureDepth depth)
+{
+  static const char *const names[] = {
+    [PERP_STRUCTURE_DEPTH_NONE] = "",
+    [PERP_STRUCTURE_DEPTH_INTERNAL] = "internal",
+    [PERP_STRUCTURE_DEPTH_SWING] = "swing",
+    [PERP_STRUCTURE_DEPTH_EQUAL] = "equal",
+  };
+
+  return (guint) depth < G_N_ELEMENTS (names) ? names[depth] : "unknown";
+}
+
+const char *
+perp_structure_zone_name (PerpStructureZone zone)
+{
+  static const char *const names[] = {
+    [PERP_STRUCTURE_ZONE_NONE] = "none",
+    [PERP_STRUCTURE_ZONE_DISCOUNT] = "discount",
+    [PERP_STRUCTURE_ZONE_EQUILIBRIUM] = "equilibrium",
+    [PERP_STRUCTURE_ZONE_PREMIUM] = "premium",
+  };
+
+  return (guint) zone < G_N_ELEMENTS (names) ? names[zone] : "unknown";
+}
+
+const char *
+perp_structure_source_name (const PerpStructure *self,
+                            guint                source)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  switch (source)
+    {
+    case PERP_STRUCTURE_SOURCE_NONE:
+      return "";
+    case PERP_STRUCTURE_SOURCE_DAY:
+      return "day";
+    case PERP_STRUCTURE_SOURCE_WEEK:
+      return "week";
+    case PERP_STRUCTURE_SOURCE_MONTH:
+      return "month";
+    default:
+      if (source - PERP_STRUCTURE_SOURCE_KILLZONE < self->config.n_killzones)
+        return self->config.killzones[source - PERP_STRUCTURE_SOURCE_KILLZONE].name;
+      return "unknown";
+    }
+}
