@@ -36,6 +36,7 @@ const char  *perp_cli_format_double   (char                  *buf,
                                        gsize                  size,
                                        double                 value);
 void         perp_cli_print_json_string (const char          *s);
+void         perp_cli_print_json_number (double               value);
 gint64       perp_cli_now_ns          (void);
 int          perp_cli_compare_double  (gconstpointer          a,
                                        gconstpointer          b);
@@ -43,6 +44,10 @@ int          perp_cli_compare_double  (gconstpointer          a,
 int          perp_cli_cmd_structure   (int                    argc,
                                        char                 **argv);
 int          perp_cli_bench_structure (const char            *csv,
+                                       int                    runs);
+int          perp_cli_cmd_flow        (int                    argc,
+                                       char                 **argv);
+int          perp_cli_bench_flow      (const char            *ticks,
                                        int                    runs);
 int          perp_cli_structure_causal (const PerpCandles         *candles,
                                         const PerpStructureConfig *config,

@@ -167,17 +167,6 @@ print_text (const PerpStructure        *engine,
 /* ------------------------------------------------------------------ JSON */
 
 static void
-json_number (double value)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (isfinite (value))
-    fputs (perp_cli_format_double (buf, sizeof buf, value), stdout);
-  else
-    fputs ("null", stdout);
-}
-
-static void
 print_json (const PerpStructure        *engine,
             const PerpStructureReading *r,
             const char                 *csv)
@@ -191,7 +180,7 @@ print_json (const PerpStructure        *engine,
   perp_cli_print_json_string (csv);
   printf (",\n  \"candles\": %u,\n  \"time\": %" G_GINT64_FORMAT ",\n  \"price\": ",
           perp_structure_get_n_candles (engine), r->time);
-  json_number (r->price);
+  perp_cli_print_json_number (r->price);
   printf (",\n  \"trend\": {\"internal\": %d, \"swing\": %d},\n",
           r->trend[PERP_STRUCTURE_DEPTH_INTERNAL], r->trend[PERP_STRUCTURE_DEPTH_SWING]);
 
@@ -199,28 +188,28 @@ print_json (const PerpStructure        *engine,
   if (r->leg.direction != 0)
     {
       printf (", \"anchor\": ");
-      json_number (r->leg.anchor);
+      perp_cli_print_json_number (r->leg.anchor);
       printf (", \"anchor_time\": %" G_GINT64_FORMAT ", \"extreme\": ", r->leg.anchor_time);
-      json_number (r->leg.extreme);
+      perp_cli_print_json_number (r->leg.extreme);
       printf (", \"extreme_time\": %" G_GINT64_FORMAT ", \"retracement\": ", r->leg.extreme_time);
-      json_number (r->leg.retracement);
+      perp_cli_print_json_number (r->leg.retracement);
       printf (", \"fib\": [");
       for (guint f = 0; f < r->leg.n_levels; f++)
         {
           printf ("%s{\"ratio\": ", f > 0 ? ", " : "");
-          json_number (r->leg.ratios[f]);
+          perp_cli_print_json_number (r->leg.ratios[f]);
           printf (", \"price\": ");
-          json_number (r->leg.levels[f]);
+          perp_cli_print_json_number (r->leg.levels[f]);
           putchar ('}');
         }
       putchar (']');
     }
   printf ("},\n  \"range\": {\"top\": ");
-  json_number (r->range_top);
+  perp_cli_print_json_number (r->range_top);
   printf (", \"bottom\": ");
-  json_number (r->range_bottom);
+  perp_cli_print_json_number (r->range_bottom);
   printf (", \"equilibrium\": ");
-  json_number (r->equilibrium);
+  perp_cli_print_json_number (r->equilibrium);
   printf (", \"zone\": \"%s\"},\n  \"sessions\": [", perp_structure_zone_name (r->zone));
   for (guint s = 0; s < r->n_sessions; s++)
     {
@@ -230,9 +219,9 @@ print_json (const PerpStructure        *engine,
       perp_cli_print_json_string (perp_structure_source_name (engine, session->source));
       printf (", \"running\": %s, \"start\": %" G_GINT64_FORMAT ", \"end\": %" G_GINT64_FORMAT ", \"high\": ",
               session->in_window ? "true" : "false", session->start, session->end);
-      json_number (session->high);
+      perp_cli_print_json_number (session->high);
       printf (", \"low\": ");
-      json_number (session->low);
+      perp_cli_print_json_number (session->low);
       putchar ('}');
     }
 
@@ -252,9 +241,9 @@ print_json (const PerpStructure        *engine,
           perp_cli_print_json_string (perp_structure_source_name (engine, o->source));
         }
       printf (", \"top\": ");
-      json_number (o->top);
+      perp_cli_print_json_number (o->top);
       printf (", \"bottom\": ");
-      json_number (o->bottom);
+      perp_cli_print_json_number (o->bottom);
       printf (", \"candle_time\": %" G_GINT64_FORMAT ", \"formed_at\": %" G_GINT64_FORMAT,
               o->candle_time, o->formed_at);
       if (o->parent != PERP_STRUCTURE_NO_OBJECT)

@@ -121,6 +121,18 @@ perp_cli_format_double (char   *buf,
   return buf;
 }
 
+/* A JSON number, exact and short, or null for NAN and infinities. */
+void
+perp_cli_print_json_number (double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isfinite (value))
+    fputs (perp_cli_format_double (buf, sizeof buf, value), stdout);
+  else
+    fputs ("null", stdout);
+}
+
 /* ------------------------------------------------------------------ indicators */
 
 typedef struct
@@ -632,6 +644,7 @@ cmd_bench (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(PerpCandles) candles = NULL;
   g_autofree char *csv = NULL;
+  g_autofree char *ticks = NULL;
   g_autofree double *samples = NULL;
   PerpCsvReport report = { 0 };
   int exit_code = EXIT_OK;
@@ -640,26 +653,38 @@ cmd_bench (int    argc,
   Columns cols;
   const GOptionEntry entries[] = {
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv, "Candle CSV file", "FILE" },
+    { "ticks", 0, 0, G_OPTION_ARG_FILENAME, &ticks, "Tick capture (bench flow)", "FILE" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Timed runs per case after one warm-up (default 9)", "N" },
     { NULL }
   };
 
-  context = g_option_context_new ("indicators|structure - measure the core's speed");
+  context = g_option_context_new ("indicators|structure|flow - measure the core's speed");
   g_option_context_set_summary (context, "bench");
   g_option_context_set_description (context,
     "bench indicators: times each batch indicator over the whole file (median, min and\n"
     "max of the runs, in nanoseconds per candle), next to TA-Lib's own figures, then all\n"
     "columns in batch and incremental form, and the CSV load.\n"
     "bench structure: candles per second of the structure passes (the peer-compatible\n"
-    "batch mode), median of the runs.");
+    "batch mode), median of the runs.\n"
+    "bench flow: messages per second of a tick capture (--ticks), decoded alone and decoded\n"
+    "and applied to the order book and trade flow, for all messages, trades and depth.");
   g_option_context_add_main_entries (context, entries, NULL);
 
   if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
     return exit_code;
-  if (argc < 2 || (strcmp (argv[1], "indicators") != 0 && strcmp (argv[1], "structure") != 0))
-    return perp_cli_usage_error (context, "bench: say what to measure: \"bench indicators\" or \"bench structure\"");
+  if (argc < 2 || (strcmp (argv[1], "indicators") != 0 && strcmp (argv[1], "structure") != 0
+                   && strcmp (argv[1], "flow") != 0))
+    return perp_cli_usage_error (context, "bench: say what to measure: \"bench indicators\", \"bench structure\" or \"bench flow\"");
   if (argc > 2)
     return perp_cli_usage_error (context, "bench: unexpected argument \"%s\"", argv[2]);
+  if (strcmp (argv[1], "flow") == 0)
+    {
+      if (ticks == NULL)
+        return perp_cli_usage_error (context, "bench flow: --ticks FILE is required");
+      if (runs < 1 || runs > 1000)
+        return perp_cli_usage_error (context, "bench: --runs must be between 1 and 1000");
+      return perp_cli_bench_flow (ticks, runs);
+    }
   if (csv == NULL)
     return perp_cli_usage_error (context, "bench: --csv FILE is required");
   if (runs < 1 || runs > 1000)
@@ -717,7 +742,8 @@ static const Command commands[] = {
   { "indicators", cmd_indicators, "Compute the standard indicator columns of a candle file" },
   { "info", cmd_info, "Describe a candle file: symbol, interval, span, rows, gaps" },
   { "structure", perp_cli_cmd_structure, "Market structure known at a time (causal), or the peer-compatible outputs (--compat smc)" },
-  { "bench", cmd_bench, "Measure the core's speed (bench indicators, bench structure)" },
+  { "flow", perp_cli_cmd_flow, "Replay a tick capture through the order book and trade flow" },
+  { "bench", cmd_bench, "Measure the core's speed (bench indicators, bench structure, bench flow)" },
 };
 
 static void

@@ -362,5 +362,117 @@ else
   skip "info --json describes the gap" "python3 not found"
 fi
 
+# ------------------------------------------------------------------ flow
+
+usdm_ticks="$fixtures/ticks_usdm_BTCUSDT_head.jsonl"
+spot_ticks="$fixtures/ticks_spot_ETHUSDT_head.jsonl"
+
+run --help
+expect_rc 0
+grep -qE "^ +flow " "$tmp/out" || fail "--help does not list flow"
+report "--help lists flow"
+
+run flow --help
+expect_rc 0
+for option in --ticks --interval --json --lenient; do
+  expect_grep "$tmp/out" "$option"
+done
+report "flow --help lists its options"
+
+run bench --help
+expect_rc 0
+expect_grep "$tmp/out" "--ticks"
+expect_grep "$tmp/out" "bench flow"
+report "bench --help describes bench flow"
+
+usage_error "flow without --ticks" flow
+usage_error "flow --interval 5m" flow --ticks "$usdm_ticks" --interval 5m
+usage_error "flow with a stray argument" flow --ticks "$usdm_ticks" extra
+usage_error "bench flow without --ticks" bench flow
+usage_error "bench flow --runs 0" bench flow --ticks "$usdm_ticks" --runs 0
+
+run flow --ticks "$tmp/missing.jsonl.gz"
+expect_rc 1
+expect_empty "$tmp/out"
+expect_grep "$tmp/err" "$tmp/missing.jsonl.gz"
+report "flow: missing file exits 1 naming the file"
+
+: >"$tmp/empty.jsonl"
+run flow --ticks "$tmp/empty.jsonl"
+expect_rc 1
+expect_grep "$tmp/err" "$tmp/empty.jsonl: no messages"
+report "flow: an empty capture exits 1"
+
+run flow --ticks "$fixtures/ticks_usdm_BTCUSDT_malformed.jsonl"
+expect_rc 1
+expect_grep "$tmp/err" "$fixtures/ticks_usdm_BTCUSDT_malformed.jsonl:9:"
+report "flow: a malformed line exits 1 naming file:line"
+
+run flow --ticks "$fixtures/ticks_usdm_BTCUSDT_malformed.jsonl" --lenient
+expect_rc 0
+expect_grep "$tmp/err" "skipped 5 malformed lines"
+expect_grep "$tmp/err" "the book needs a resync"
+expect_grep "$tmp/out" "resyncs needed:    1"
+report "flow --lenient skips and counts malformed lines, and the lost update shows"
+
+trades=$(grep -c '@trade' "$usdm_ticks")
+run flow --ticks "$usdm_ticks" --interval 1s
+expect_rc 0
+expect_empty "$tmp/err"
+expect_grep "$tmp/out" "best bid"
+expect_grep "$tmp/out" "usdm rules"
+expect_grep "$tmp/out" "resyncs needed:    0"
+expect_grep "$tmp/out" "trades:            $trades;"
+checks=$(sed -n 's/^  bookTicker checks: \([0-9]*\) made, 0 failed$/\1/p' "$tmp/out")
+[ -n "$checks" ] && [ "$checks" -gt 0 ] || fail "no bookTicker checks, or some failed"
+report "flow: the USDT-M fixture, book checked against bookTicker"
+
+run flow --ticks "$spot_ticks"
+expect_rc 0
+expect_grep "$tmp/out" "spot rules"
+expect_grep "$tmp/out" ", 0 failed"
+report "flow: the spot fixture follows spot rules"
+
+run flow --ticks "$fixtures/ticks_usdm_BTCUSDT_crossed.jsonl"
+expect_rc 1
+expect_grep "$tmp/err" "bookTicker checks failed"
+expect_grep "$tmp/out" "crossed"
+report "flow: a crossed book fails its checks and exits 1"
+
+run flow --ticks "$fixtures/ticks_usdm_BTCUSDT_gap.jsonl"
+expect_rc 0
+expect_grep "$tmp/err" "$fixtures/ticks_usdm_BTCUSDT_gap.jsonl:43:"
+expect_grep "$tmp/out" "resyncs needed:    1"
+expect_grep "$tmp/out" "needs-resync"
+report "flow: a sequence break is reported and counted"
+
+if command -v python3 >/dev/null 2>&1; then
+  run flow --ticks "$usdm_ticks" --interval 1s --json
+  expect_rc 0
+  TRADES=$trades python3 -c '
+import json, os, sys
+d = json.load(sys.stdin)
+assert d["interval"] == "1s", d["interval"]
+assert len(d["rows"]) > 0
+s = d["summary"]
+assert s["market"] == "usdm" and s["symbol"] == "BTCUSDT", s
+assert s["book_ticker_checks"] > 0 and s["book_ticker_failed"] == 0, s
+assert s["trades"] == int(os.environ["TRADES"]), s["trades"]
+assert s["resyncs"] == 0, s["resyncs"]
+assert sum(r["trades"] for r in d["rows"]) == s["trades"]
+assert abs(sum(r["delta"] for r in d["rows"]) - s["cvd"]) < 1e-9
+assert all(r["book"] == "ok" or r["best_bid"] is None for r in d["rows"])
+' <"$tmp/out" 2>"$tmp/py" || fail "unexpected JSON: $(tail -n 1 "$tmp/py")"
+  report "flow --json: rows add up to the summary"
+else
+  skip "flow --json: rows add up to the summary" "python3 not found"
+fi
+
+run bench flow --ticks "$usdm_ticks" --runs 1
+expect_rc 0
+expect_grep "$tmp/out" "trades, decode + apply"
+expect_grep "$tmp/out" "depth, decode + apply"
+report "bench flow runs on a capture"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
