@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "perp-candle-csv.h"
+#include "perp-csv-private.h"
 
 /*
  * Candle CSV files in the two layouts Perpscope meets:
@@ -38,11 +39,6 @@ typedef struct
   PerpCandleFields fields;
 } Layout;
 
-typedef struct
-{
-  const char *start;
-  const char *end;
-} Field;
 
 static const double powers_of_ten[] = {
   1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -232,10 +228,11 @@ parse_datetime (const char *p,
 
 /* Splits [line, end) on commas, trimming blanks around each field.  Returns the number
  * of fields, which may exceed MAX_FIELDS (only the first MAX_FIELDS are stored). */
-static guint
-split_fields (const char *line,
-              const char *end,
-              Field       fields[MAX_FIELDS])
+guint
+_perp_csv_split_fields (const char   *line,
+                        const char   *end,
+                        PerpCsvField *fields,
+                        guint         max)
 {
   guint n = 0;
   const char *p = line;
@@ -252,7 +249,7 @@ split_fields (const char *line,
       while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
         e--;
 
-      if (n < MAX_FIELDS)
+      if (n < max)
         {
           fields[n].start = s;
           fields[n].end = e;
@@ -266,7 +263,7 @@ split_fields (const char *line,
 }
 
 static gboolean
-field_is (const Field *f,
+field_is (const PerpCsvField *f,
           const char  *name)
 {
   gsize len = strlen (name);
@@ -297,7 +294,7 @@ layout_finish (Layout *layout)
 
 static gboolean
 layout_from_header (Layout       *layout,
-                    const Field  *fields,
+                    const PerpCsvField  *fields,
                     guint         n_fields,
                     const char   *volume_column,
                     const char   *name,
@@ -389,25 +386,16 @@ layout_headerless (Layout      *layout,
   return TRUE;
 }
 
-static void
-set_row_error (GError     **error,
-               PerpCsvError code,
-               const char  *name,
-               guint        line,
-               guint        column,
-               const char  *column_name,
-               const char  *format,
-               ...) G_GNUC_PRINTF (7, 8);
-
-static void
-set_row_error (GError     **error,
-               PerpCsvError code,
-               const char  *name,
-               guint        line,
-               guint        column,
-               const char  *column_name,
-               const char  *format,
-               ...)
+/* "FILE:LINE: column N (name): what", the one error format of the CSV loaders. */
+void
+_perp_csv_set_row_error (GError     **error,
+                         PerpCsvError code,
+                         const char  *name,
+                         guint        line,
+                         guint        column,
+                         const char  *column_name,
+                         const char  *format,
+                         ...)
 {
   g_autofree char *what = NULL;
   va_list args;
@@ -423,7 +411,7 @@ set_row_error (GError     **error,
 /* Parses one data row into @candle, or says which field is wrong. */
 static gboolean
 parse_row (const Layout  *layout,
-           const Field   *fields,
+           const PerpCsvField   *fields,
            guint          n_fields,
            const char    *name,
            guint          line,
@@ -445,10 +433,10 @@ parse_row (const Layout  *layout,
   if (n_fields != layout->n_columns)
     {
       if (n_fields < layout->n_columns)
-        set_row_error (error, PERP_CSV_ERROR_COLUMN_COUNT, name, line, n_fields + 1, "missing",
+        _perp_csv_set_row_error (error, PERP_CSV_ERROR_COLUMN_COUNT, name, line, n_fields + 1, "missing",
                        "the row has %u of %u columns (truncated line?)", n_fields, layout->n_columns);
       else
-        set_row_error (error, PERP_CSV_ERROR_COLUMN_COUNT, name, line, layout->n_columns + 1, "extra",
+        _perp_csv_set_row_error (error, PERP_CSV_ERROR_COLUMN_COUNT, name, line, layout->n_columns + 1, "extra",
                        "the row has %u columns, the file %u", n_fields, layout->n_columns);
       return FALSE;
     }
@@ -459,7 +447,7 @@ parse_row (const Layout  *layout,
   if (!parse_int64 (fields[idx].start, fields[idx].end, &candle->open_time)
       && !parse_datetime (fields[idx].start, fields[idx].end, &candle->open_time))
     {
-      set_row_error (error, PERP_CSV_ERROR_NUMBER, name, line, idx + 1, "open_time",
+      _perp_csv_set_row_error (error, PERP_CSV_ERROR_NUMBER, name, line, idx + 1, "open_time",
                      "\"%.*s\" is neither a time in milliseconds nor YYYY-MM-DD HH:MM:SS",
                      (int) MIN (fields[idx].end - fields[idx].start, 40), fields[idx].start);
       return FALSE;
@@ -480,7 +468,7 @@ parse_row (const Layout  *layout,
 
       if (!ok)
         {
-          set_row_error (error, PERP_CSV_ERROR_NUMBER, name, line, idx + 1,
+          _perp_csv_set_row_error (error, PERP_CSV_ERROR_NUMBER, name, line, idx + 1,
                          perp_candle_column_name (c), "\"%.*s\" is not a number",
                          (int) MIN (fields[idx].end - fields[idx].start, 40), fields[idx].start);
           return FALSE;
@@ -508,14 +496,14 @@ append_row (PerpCandles       *candles,
 
   if (g_error_matches (local_error, PERP_CANDLES_ERROR, PERP_CANDLES_ERROR_NOT_INCREASING))
     {
-      set_row_error (error, PERP_CSV_ERROR_NOT_INCREASING, name, line,
+      _perp_csv_set_row_error (error, PERP_CSV_ERROR_NOT_INCREASING, name, line,
                      layout->index[PERP_CANDLE_COLUMN_OPEN_TIME] + 1, "open_time",
                      "%s", local_error->message);
       return FALSE;
     }
 
   perp_candle_check (candle, layout->fields, &column, &reason);
-  set_row_error (error, PERP_CSV_ERROR_INVALID, name, line, layout->index[column] + 1,
+  _perp_csv_set_row_error (error, PERP_CSV_ERROR_INVALID, name, line, layout->index[column] + 1,
                  perp_candle_column_name (column), "%s",
                  reason != NULL ? reason : local_error->message);
 
@@ -574,7 +562,7 @@ perp_candle_csv_parse_with_options (const char            *name,
                                     GError               **error)
 {
   g_autoptr(PerpCandles) candles = NULL;
-  Field fields[MAX_FIELDS];
+  PerpCsvField fields[MAX_FIELDS];
   PerpCsvReport local_report = { 0 };
   const char *p = text;
   const char *end = text + length;
@@ -612,7 +600,7 @@ perp_candle_csv_parse_with_options (const char            *name,
           continue;
         }
 
-      n_fields = split_fields (p, line_end, fields);
+      n_fields = _perp_csv_split_fields (p, line_end, fields, MAX_FIELDS);
 
       if (!have_layout)
         {

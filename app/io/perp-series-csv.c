@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "perp-series-csv.h"
+#include "perp-csv-private.h"
 
 /*
  * Two-column time series with a header, as in ../shared/data/funding:
@@ -26,11 +27,6 @@
  * check rather than through the candle loader's fast path.
  */
 
-typedef struct
-{
-  const char *start;
-  const char *end;
-} Field;
 
 void
 perp_time_series_free (PerpTimeSeries *series)
@@ -45,69 +41,9 @@ perp_time_series_free (PerpTimeSeries *series)
   g_free (series);
 }
 
-static void
-set_row_error (GError     **error,
-               PerpCsvError code,
-               const char  *name,
-               guint        line,
-               guint        column,
-               const char  *column_name,
-               const char  *format,
-               ...) G_GNUC_PRINTF (7, 8);
-
-static void
-set_row_error (GError     **error,
-               PerpCsvError code,
-               const char  *name,
-               guint        line,
-               guint        column,
-               const char  *column_name,
-               const char  *format,
-               ...)
-{
-  g_autofree char *what = NULL;
-  va_list args;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_set_error (error, PERP_CSV_ERROR, code, "%s:%u: column %u (%s): %s",
-               name, line, column, column_name, what);
-}
-
-/* Splits [p, end) on commas with blanks trimmed; stores at most @max fields and
- * returns how many there are. */
-static guint
-split_fields (const char *p,
-              const char *end,
-              Field      *fields,
-              guint       max)
-{
-  guint n = 0;
-
-  for (;;)
-    {
-      const char *comma = memchr (p, ',', end - p);
-      const char *s = p;
-      const char *e = comma != NULL ? comma : end;
-
-      while (s < e && (*s == ' ' || *s == '\t'))
-        s++;
-      while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-        e--;
-      if (n < max)
-        fields[n].start = s, fields[n].end = e;
-      n++;
-
-      if (comma == NULL)
-        return n;
-      p = comma + 1;
-    }
-}
 
 static gboolean
-parse_time (const Field *f,
+parse_time (const PerpCsvField *f,
             gint64      *out)
 {
   g_autofree char *copy = g_strndup (f->start, f->end - f->start);
@@ -116,7 +52,7 @@ parse_time (const Field *f,
 }
 
 static gboolean
-parse_value (const Field *f,
+parse_value (const PerpCsvField *f,
              double      *out)
 {
   g_autofree char *copy = NULL;
@@ -187,7 +123,7 @@ perp_series_csv_parse (const char  *name,
       const char *nl = memchr (p, '\n', end - p);
       const char *line_end = nl != NULL ? nl : end;
       const char *next = nl != NULL ? nl + 1 : end;
-      Field fields[3];
+      PerpCsvField fields[3];
       guint n_fields;
       gint64 t;
       double v;
@@ -202,7 +138,7 @@ perp_series_csv_parse (const char  *name,
           continue;
         }
 
-      n_fields = split_fields (p, line_end, fields, G_N_ELEMENTS (fields));
+      n_fields = _perp_csv_split_fields (p, line_end, fields, G_N_ELEMENTS (fields));
 
       if (series == NULL)
         {
@@ -231,20 +167,20 @@ perp_series_csv_parse (const char  *name,
 
       if (n_fields < 2)
         {
-          set_row_error (error, PERP_CSV_ERROR_COLUMN_COUNT, name, line, 2, series->value_column,
+          _perp_csv_set_row_error (error, PERP_CSV_ERROR_COLUMN_COUNT, name, line, 2, series->value_column,
                          "missing: the row has 1 of 2 columns (truncated line?)");
           return NULL;
         }
       if (n_fields > 2)
         {
-          set_row_error (error, PERP_CSV_ERROR_COLUMN_COUNT, name, line, 3, "extra",
+          _perp_csv_set_row_error (error, PERP_CSV_ERROR_COLUMN_COUNT, name, line, 3, "extra",
                          "the row has %u columns, the header 2", n_fields);
           return NULL;
         }
 
       if (!parse_time (&fields[0], &t))
         {
-          set_row_error (error, PERP_CSV_ERROR_NUMBER, name, line, 1, series->time_column,
+          _perp_csv_set_row_error (error, PERP_CSV_ERROR_NUMBER, name, line, 1, series->time_column,
                          "\"%.*s\" is not a time in milliseconds",
                          (int) MIN (fields[0].end - fields[0].start, 40), fields[0].start);
           return NULL;
@@ -252,7 +188,7 @@ perp_series_csv_parse (const char  *name,
 
       if (times->len > 0 && t <= g_array_index (times, gint64, times->len - 1))
         {
-          set_row_error (error, PERP_CSV_ERROR_NOT_INCREASING, name, line, 1, series->time_column,
+          _perp_csv_set_row_error (error, PERP_CSV_ERROR_NOT_INCREASING, name, line, 1, series->time_column,
                          "%" G_GINT64_FORMAT " is not after the previous row's %" G_GINT64_FORMAT,
                          t, g_array_index (times, gint64, times->len - 1));
           return NULL;
@@ -260,7 +196,7 @@ perp_series_csv_parse (const char  *name,
 
       if (!parse_value (&fields[1], &v))
         {
-          set_row_error (error, PERP_CSV_ERROR_NUMBER, name, line, 2, series->value_column,
+          _perp_csv_set_row_error (error, PERP_CSV_ERROR_NUMBER, name, line, 2, series->value_column,
                          "\"%.*s\" is not a finite number",
                          (int) MIN (fields[1].end - fields[1].start, 40), fields[1].start);
           return NULL;
