@@ -1,4 +1,4 @@
-/* perp-heap-private.h: the binary min-heap the structure detectors share
+/* perp-heap-private.h: the 4-ary min-heap the structure detectors share
  *
  * Copyright 2026 The Perpscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later

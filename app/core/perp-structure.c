@@ -156,15 +156,14 @@ struct _PerpStructure
   gboolean             has_prev_equal_high;
   gboolean             has_prev_equal_low;
 
-  /* the leg depth's extremes since its last pivots */
+  /* the leg depth's extremes since its last pivots: the legs need where their extreme
+   * is, the swing range only its value */
   double               max_since_high;
   double               min_since_high;
   double               max_since_low;
   double               min_since_low;
-  guint                max_since_high_index;
   guint                min_since_high_index;
   guint                max_since_low_index;
-  guint                min_since_low_index;
 
   guint                last_fvg;  /* object of the previous candle's gap, for joining */
 
@@ -643,13 +642,35 @@ track_leg_extremes (PerpStructure *self)
   double l = self->low[i];
 
   if (h > self->max_since_high)
-    self->max_since_high = h, self->max_since_high_index = i;
+    self->max_since_high = h;
   if (h > self->max_since_low)
     self->max_since_low = h, self->max_since_low_index = i;
   if (l < self->min_since_high)
     self->min_since_high = l, self->min_since_high_index = i;
   if (l < self->min_since_low)
-    self->min_since_low = l, self->min_since_low_index = i;
+    self->min_since_low = l;
+}
+
+/* The highest high and lowest low of candles @first..@last, the earliest on ties. */
+static void
+range_of (const PerpStructure *self,
+          guint                first,
+          guint                last,
+          guint               *high_index,
+          guint               *low_index)
+{
+  guint h = first;
+  guint l = first;
+
+  for (guint j = first + 1; j <= last; j++)
+    {
+      if (self->high[j] > self->high[h])
+        h = j;
+      if (self->low[j] < self->low[l])
+        l = j;
+    }
+  *high_index = h;
+  *low_index = l;
 }
 
 /* Restarts the leg depth's extremes at a new pivot bar @p: scans p..now once. */
@@ -658,28 +679,19 @@ restart_extremes (PerpStructure *self,
                   guint          p,
                   gboolean       at_high)
 {
-  double best_high = -INFINITY;
-  double best_low = INFINITY;
-  guint best_high_index = p;
-  guint best_low_index = p;
+  guint h;
+  guint l;
 
-  for (guint j = p; j < self->n; j++)
-    {
-      if (self->high[j] > best_high)
-        best_high = self->high[j], best_high_index = j;
-      if (self->low[j] < best_low)
-        best_low = self->low[j], best_low_index = j;
-    }
-
+  range_of (self, p, self->n - 1, &h, &l);
   if (at_high)
     {
-      self->max_since_high = best_high, self->max_since_high_index = best_high_index;
-      self->min_since_high = best_low, self->min_since_high_index = best_low_index;
+      self->max_since_high = self->high[h];
+      self->min_since_high = self->low[l], self->min_since_high_index = l;
     }
   else
     {
-      self->max_since_low = best_high, self->max_since_low_index = best_high_index;
-      self->min_since_low = best_low, self->min_since_low_index = best_low_index;
+      self->max_since_low = self->high[h], self->max_since_low_index = h;
+      self->min_since_low = self->low[l];
     }
 }
 
@@ -1056,28 +1068,6 @@ window_advance (PerpStructure *self,
         window_for_day (self, w, w->day + 1);
       break;
     }
-}
-
-/* The highest high and lowest low of candles @first..@last, the earliest on ties. */
-static void
-range_of (const PerpStructure *self,
-          guint                first,
-          guint                last,
-          guint               *high_index,
-          guint               *low_index)
-{
-  guint h = first;
-  guint l = first;
-
-  for (guint j = first + 1; j <= last; j++)
-    {
-      if (self->high[j] > self->high[h])
-        h = j;
-      if (self->low[j] < self->low[l])
-        l = j;
-    }
-  *high_index = h;
-  *low_index = l;
 }
 
 /* The window's candles end at @last: its high and low become levels. */
