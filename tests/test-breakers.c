@@ -205,7 +205,7 @@ test_params_errors (void)
 
   p = good;
   p.enabled[PERP_BREAKER_VOLATILITY] = 2;
-  assert_params_error (&p, "breakers.volatility.enabled ", "2");
+  assert_params_error (&p, "breakers.enabled.volatility ", "2");
 
   p = good;
   p.cooldown_ms = -MINUTE;

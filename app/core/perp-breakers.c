@@ -75,7 +75,7 @@ static const char * const action_names[] = {
  * perp_breaker_name:
  *
  * Returns: (transfer none): the stable snake_case name ("cooldown", "signal_rate", ...)
- *   used in the config (breakers.<name>.enabled), the journal and JSON output
+ *   used in the config (breakers.enabled.<name>), the journal and JSON output
  */
 const char *
 perp_breaker_name (PerpBreaker breaker)
@@ -165,7 +165,7 @@ perp_breaker_params_check (const PerpBreakerParams  *params,
 
   for (guint i = 0; i < PERP_N_BREAKERS; i++)
     if (params->enabled[i] != TRUE && params->enabled[i] != FALSE)
-      PARAMS_FAIL (_("breakers.%s.enabled must be true or false (got %d)"),
+      PARAMS_FAIL (_("breakers.enabled.%s must be true or false (got %d)"),
                    breaker_names[i], params->enabled[i]);
 
   /* Printed in minutes through a double: G_GINT64_FORMAT cannot sit in a msgid. */
@@ -174,13 +174,13 @@ perp_breaker_params_check (const PerpBreakerParams  *params,
                  (double) params->cooldown_ms / (double) PERP_MS_PER_MINUTE);
   if (params->max_signals_per_hour == 0)
     PARAMS_FAIL (_("breakers.max_signals_per_hour must be at least 1 (got 0; "
-                   "set breakers.signal_rate.enabled to false to turn it off)"));
+                   "set breakers.enabled.signal_rate to false to turn it off)"));
   if (!(isfinite (params->daily_drawdown_r) && params->daily_drawdown_r > 0.0))
     PARAMS_FAIL (_("breakers.daily_drawdown_r must be a positive number of R (got %g)"),
                  params->daily_drawdown_r);
   if (params->max_open_positions == 0)
     PARAMS_FAIL (_("breakers.max_open_positions must be at least 1 (got 0; "
-                   "set breakers.max_open.enabled to false to turn it off)"));
+                   "set breakers.enabled.max_open to false to turn it off)"));
   if (!(params->max_correlation >= 0.0 && params->max_correlation <= 1.0))
     PARAMS_FAIL (_("breakers.max_correlation must be in [0, 1] (got %g)"),
                  params->max_correlation);
@@ -199,7 +199,7 @@ perp_breaker_params_check (const PerpBreakerParams  *params,
                  params->low_activity_raise);
   if (params->win_streak == 0)
     PARAMS_FAIL (_("breakers.win_streak must be at least 1 (got 0; "
-                   "set breakers.win_streak.enabled to false to turn it off)"));
+                   "set breakers.enabled.win_streak to false to turn it off)"));
   if (!(params->win_streak_size > 0.0 && params->win_streak_size <= 1.0))
     PARAMS_FAIL (_("breakers.win_streak_size must be in (0, 1] (got %g)"),
                  params->win_streak_size);
