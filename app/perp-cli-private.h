@@ -32,6 +32,8 @@ PerpCandles *perp_cli_load_candles    (const char            *path,
                                        const PerpCsvOptions  *options,
                                        PerpCsvReport         *report);
 char        *perp_cli_format_time     (gint64                 ms);
+gboolean     perp_cli_parse_time      (const char            *text,
+                                       gint64                *ms);
 const char  *perp_cli_format_double   (char                  *buf,
                                        gsize                  size,
                                        double                 value);
@@ -44,6 +46,10 @@ int          perp_cli_compare_double  (gconstpointer          a,
 int          perp_cli_cmd_structure   (int                    argc,
                                        char                 **argv);
 int          perp_cli_bench_structure (const char            *csv,
+                                       int                    runs);
+int          perp_cli_cmd_score       (int                    argc,
+                                       char                 **argv);
+int          perp_cli_bench_score     (const char            *csv,
                                        int                    runs);
 int          perp_cli_cmd_flow        (int                    argc,
                                        char                 **argv);

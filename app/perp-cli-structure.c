@@ -321,34 +321,6 @@ parse_hhmm (const char *text,
   return TRUE;
 }
 
-/* --at: Unix milliseconds, or an ISO 8601 date or date-time (UTC unless it says). */
-static gboolean
-parse_time (const char *text,
-            gint64     *ms)
-{
-  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
-  g_autoptr(GDateTime) dt = NULL;
-  g_autofree char *full = NULL;
-  char *end;
-  gint64 value;
-
-  errno = 0;
-  value = g_ascii_strtoll (text, &end, 10);
-  if (errno == 0 && end != text && *end == '\0')
-    {
-      *ms = value;
-      return TRUE;
-    }
-
-  full = strlen (text) == 10 ? g_strconcat (text, "T00:00:00", NULL) : g_strdup (text);
-  dt = g_date_time_new_from_iso8601 (full, utc);
-  if (dt == NULL)
-    return FALSE;
-  *ms = g_date_time_to_unix (dt) * 1000 + g_date_time_get_microsecond (dt) / 1000;
-
-  return TRUE;
-}
-
 int
 perp_cli_cmd_structure (int    argc,
                         char **argv)
@@ -445,7 +417,7 @@ perp_cli_cmd_structure (int    argc,
                                      "--close-break and --range-percent are for --compat smc");
       if (limit < 1)
         return perp_cli_usage_error (context, "structure: --limit must be at least 1");
-      if (at_text != NULL && !parse_time (at_text, &at))
+      if (at_text != NULL && !perp_cli_parse_time (at_text, &at))
         return perp_cli_usage_error (context, "structure: --at \"%s\" is neither Unix milliseconds nor an ISO 8601 time", at_text);
 
       perp_structure_config_init (&config);

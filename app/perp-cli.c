@@ -90,6 +90,34 @@ perp_cli_load_candles (const char           *path,
   return candles;
 }
 
+/* --at: Unix milliseconds, or an ISO 8601 date or date-time (UTC unless it says). */
+gboolean
+perp_cli_parse_time (const char *text,
+                     gint64     *ms)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(GDateTime) dt = NULL;
+  g_autofree char *full = NULL;
+  char *end;
+  gint64 value;
+
+  errno = 0;
+  value = g_ascii_strtoll (text, &end, 10);
+  if (errno == 0 && end != text && *end == '\0')
+    {
+      *ms = value;
+      return TRUE;
+    }
+
+  full = strlen (text) == 10 ? g_strconcat (text, "T00:00:00", NULL) : g_strdup (text);
+  dt = g_date_time_new_from_iso8601 (full, utc);
+  if (dt == NULL)
+    return FALSE;
+  *ms = g_date_time_to_unix (dt) * 1000 + g_date_time_get_microsecond (dt) / 1000;
+
+  return TRUE;
+}
+
 char *
 perp_cli_format_time (gint64 ms)
 {
@@ -658,7 +686,7 @@ cmd_bench (int    argc,
     { NULL }
   };
 
-  context = g_option_context_new ("indicators|structure|flow - measure the core's speed");
+  context = g_option_context_new ("indicators|structure|flow|score - measure the core's speed");
   g_option_context_set_summary (context, "bench");
   g_option_context_set_description (context,
     "bench indicators: times each batch indicator over the whole file (median, min and\n"
@@ -667,14 +695,16 @@ cmd_bench (int    argc,
     "bench structure: candles per second of the structure passes (the peer-compatible\n"
     "batch mode), median of the runs.\n"
     "bench flow: messages per second of a tick capture (--ticks), decoded alone and decoded\n"
-    "and applied to the order book and trade flow, for all messages, trades and depth.");
+    "and applied to the order book and trade flow, for all messages, trades and depth.\n"
+    "bench score: 500 symbols built from the file's candles (1,000 each), scored live (one\n"
+    "candle closes on every symbol) and cold (every symbol from nothing), in ms.");
   g_option_context_add_main_entries (context, entries, NULL);
 
   if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
     return exit_code;
   if (argc < 2 || (strcmp (argv[1], "indicators") != 0 && strcmp (argv[1], "structure") != 0
-                   && strcmp (argv[1], "flow") != 0))
-    return perp_cli_usage_error (context, "bench: say what to measure: \"bench indicators\", \"bench structure\" or \"bench flow\"");
+                   && strcmp (argv[1], "flow") != 0 && strcmp (argv[1], "score") != 0))
+    return perp_cli_usage_error (context, "bench: say what to measure: \"bench indicators\", \"bench structure\", \"bench flow\" or \"bench score\"");
   if (argc > 2)
     return perp_cli_usage_error (context, "bench: unexpected argument \"%s\"", argv[2]);
   if (strcmp (argv[1], "flow") == 0)
@@ -692,6 +722,8 @@ cmd_bench (int    argc,
 
   if (strcmp (argv[1], "structure") == 0)
     return perp_cli_bench_structure (csv, runs);
+  if (strcmp (argv[1], "score") == 0)
+    return perp_cli_bench_score (csv, runs);
 
   for (guint r = 0; r < G_N_ELEMENTS (load_ms); r++)
     {
@@ -743,7 +775,8 @@ static const Command commands[] = {
   { "info", cmd_info, "Describe a candle file: symbol, interval, span, rows, gaps" },
   { "structure", perp_cli_cmd_structure, "Market structure known at a time (causal), or the peer-compatible outputs (--compat smc)" },
   { "flow", perp_cli_cmd_flow, "Replay a tick capture through the order book and trade flow" },
-  { "bench", cmd_bench, "Measure the core's speed (bench indicators, bench structure, bench flow)" },
+  { "score", perp_cli_cmd_score, "Long/Short confidence, top reasons, trade plan and breakers at a time" },
+  { "bench", cmd_bench, "Measure the core's speed (bench indicators, bench structure, bench flow, bench score)" },
 };
 
 static void
