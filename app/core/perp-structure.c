@@ -121,6 +121,12 @@ typedef struct
   gboolean in_window;
   gint64   next_check; /* before this time a candle cannot open or close the window */
   guint    first;      /* the window's first candle, when seen */
+  /* The window the last candle completed: that candle opened inside it, so a reading
+   * after it is still "in" that window, though tracking has moved to the next. */
+  guint    completed_index;
+  guint    completed_first;
+  gint64   completed_start;
+  gint64   completed_end;
 } Window;
 
 struct _PerpStructure
@@ -1129,6 +1135,10 @@ track_window_slow (PerpStructure *self,
         }
       if (self->interval_ms > 0 && t + self->interval_ms >= w->end)
         {
+          w->completed_index = i;
+          w->completed_first = w->first;
+          w->completed_start = w->start;
+          w->completed_end = w->end;
           window_close (self, w, i);
           window_advance (self, w, w->end);
           w->in_window = FALSE;
@@ -1201,6 +1211,7 @@ reset_state (PerpStructure *self)
     {
       self->windows[w].source = PERP_STRUCTURE_SOURCE_DAY + w;
       self->windows[w].start = self->windows[w].end = G_MININT64;
+      self->windows[w].completed_index = G_MAXUINT;
       self->windows[w].next_check = G_MININT64;
     }
 
@@ -1672,10 +1683,23 @@ perp_structure_get_reading (const PerpStructure  *self,
       PerpStructureSession *session = &reading->sessions[w];
 
       session->source = window->source;
+      session->high = session->low = NAN;
+      if (self->n > 0 && window->completed_index == self->n - 1)
+        {
+          guint h;
+          guint l;
+
+          session->in_window = TRUE;
+          session->start = window->completed_start;
+          session->end = window->completed_end;
+          range_of (self, window->completed_first, self->n - 1, &h, &l);
+          session->high = self->high[h];
+          session->low = self->low[l];
+          continue;
+        }
       session->in_window = self->n > 0 && window->in_window;
       session->start = window->start;
       session->end = window->end;
-      session->high = session->low = NAN;
       if (window->seen)
         {
           guint h;
