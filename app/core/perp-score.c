@@ -360,19 +360,28 @@ score_liquidity_pools (const Context   *ctx,
       draw = (pull_above - pull_below) / (pull_above + pull_below);
     }
 
+  /* The value: a sweep of sell-side liquidity (lows) that closed back above is a stop
+   * hunt before a move up, of buy-side liquidity before a move down, fading over the
+   * lookback (0.6); the draw to the nearer untested pool (0.4, or 0.5 alone). */
   if (swept != NULL)
     {
       gint64 bars = (ctx->last_time - swept->event_time[PERP_STRUCTURE_EVENT_SWEPT]) / ctx->interval_ms;
-      double fade = 1.0 - (double) bars / (double) ctx->params->sweep_lookback;
-      double level = swept->top;
 
-      /* A sweep of sell-side liquidity (lows) that closed back above is a stop hunt
-       * before a move up; of buy-side liquidity, before a move down. */
-      sweep = (object_is_low_pool (swept) ? 1.0 : -1.0) * fade;
+      sweep = (object_is_low_pool (swept) ? 1.0 : -1.0)
+              * (1.0 - (double) bars / (double) ctx->params->sweep_lookback);
       out->value = clampd (0.6 * sweep + 0.4 * draw, -1.0, 1.0);
+    }
+  else
+    out->value = 0.5 * draw;
+
+  /* The reason: whichever part pushes the way the value does. */
+  if (swept != NULL && signd (sweep) == signd (out->value))
+    {
+      gint64 bars = (ctx->last_time - swept->event_time[PERP_STRUCTURE_EVENT_SWEPT]) / ctx->interval_ms;
+
       reason_set (&out->reason,
                   sweep > 0 ? PERP_REASON_POOL_SWEPT_LOWS : PERP_REASON_POOL_SWEPT_HIGHS,
-                  sweep > 0 ? 1 : -1, NULL, 2, level, (double) bars);
+                  sweep > 0 ? 1 : -1, NULL, 2, swept->top, (double) bars);
     }
   else if (above != NULL || below != NULL)
     {
@@ -380,16 +389,12 @@ score_liquidity_pools (const Context   *ctx,
       const PerpStructureObject *near = up ? above : below;
       double level = up ? near->bottom : near->top;
 
-      out->value = 0.5 * draw;
       reason_set (&out->reason, up ? PERP_REASON_POOL_DRAW_ABOVE : PERP_REASON_POOL_DRAW_BELOW,
                   up ? 1 : -1, NULL, 2, level, fabs (level - ctx->price) / ctx->price * 100.0);
     }
   else
-    {
-      out->value = 0.0;
-      reason_set (&out->reason, PERP_REASON_POOL_NONE, 0, NULL, 1,
-                  ctx->params->pool_max_distance * 100.0);
-    }
+    reason_set (&out->reason, PERP_REASON_POOL_NONE, 0, NULL, 1,
+                ctx->params->pool_max_distance * 100.0);
 }
 
 /* ------------------------------------------------------ liquidation clusters */
@@ -557,12 +562,15 @@ read_ict (const PerpScoreParams      *params,
   ict->value = clampd (value, -1.0, 1.0);
 }
 
+/* The reason names the most specific thing at price that pushes the way the factor's
+ * value (@side) does; when only the higher timeframe does, it says so. */
 static void
 ict_reason (const IctReading           *ict,
             const PerpStructureReading *reading,
+            int                         side,
+            const char                 *htf_name,
             PerpReason                 *reason)
 {
-  int side = ict->value > 0 ? 1 : ict->value < 0 ? -1 : 0;
 
   /* The most specific thing at price that agrees with the reading. */
   if (ict->block != NULL && ict->block->direction == side)
@@ -581,8 +589,10 @@ ict_reason (const IctReading           *ict,
   else if ((ict->zone == PERP_STRUCTURE_ZONE_DISCOUNT && side > 0)
            || (ict->zone == PERP_STRUCTURE_ZONE_PREMIUM && side < 0))
     reason_set (reason, PERP_REASON_ICT_ZONE, side, NULL, 1, ict->zone_position * 100.0);
-  else if (ict->trend != 0)
+  else if (ict->trend != 0 && ict->trend == side)
     reason_set (reason, PERP_REASON_ICT_TREND, ict->trend, NULL, 0);
+  else if (side != 0 && htf_name != NULL)
+    reason_set (reason, PERP_REASON_ICT_HIGHER_TF, side, htf_name, 0);
   else
     reason_set (reason, PERP_REASON_ICT_NONE, 0, NULL, 0);
 }
@@ -593,6 +603,7 @@ score_ict (const Context   *ctx,
            double          *signal_value)
 {
   IctReading ict;
+  PerpInterval htf_interval = PERP_INTERVAL_UNKNOWN;
 
   *signal_value = 0.0;
   if (!ctx->have_structure)
@@ -611,15 +622,17 @@ score_ict (const Context   *ctx,
     {
       PerpStructureReading htf_reading;
       IctReading htf;
-      PerpInterval htf_interval = perp_candles_get_interval (ctx->in->htf_candles);
 
+      htf_interval = perp_candles_get_interval (ctx->in->htf_candles);
       perp_structure_get_reading (ctx->in->htf_structure, &htf_reading);
       read_ict (ctx->params, ctx->in->htf_structure, &htf_reading, ctx->price,
                 perp_interval_to_ms (htf_interval), &htf);
       out->value = clampd (0.7 * ict.value + 0.3 * htf.value, -1.0, 1.0);
     }
 
-  ict_reason (&ict, &ctx->reading, &out->reason);
+  ict_reason (&ict, &ctx->reading, (int) signd (out->value),
+              htf_interval != PERP_INTERVAL_UNKNOWN ? perp_interval_to_string (htf_interval) : NULL,
+              &out->reason);
 }
 
 /* ----------------------------------------------------------------- killzone */
@@ -787,6 +800,7 @@ score_order_flow (const Context   *ctx,
   double large_buy = 0.0;
   double large_sell = 0.0;
   double minutes;
+  double trend_minutes = (double) params->flow_window_ms / MINUTE_MS;
   gboolean have_large = FALSE;
 
   if (ctx->in->flow != NULL && perp_trade_flow_get_n_bars (ctx->in->flow) > 0)
@@ -796,7 +810,7 @@ score_order_flow (const Context   *ctx,
       const PerpFlowBar *last = perp_trade_flow_get_bar (flow, n_bars - 1);
       gint64 from = ctx->in->now - params->flow_window_ms;
       double cvd_from = NAN;
-      double cvd_to = last->cvd;
+      double cvd_to = NAN;      /* CVD at the close of the last bar closed by now */
       double volume = 0.0;
       gint64 bar_ms = 0;
 
@@ -849,6 +863,8 @@ score_order_flow (const Context   *ctx,
       double trend_delta = 0.0;
       double trend_volume = 0.0;
       guint look = MIN (ctx->n, trend_bars + params->divergence_lookback + 2);
+
+      trend_minutes = (double) MIN (ctx->n, trend_bars) * ctx->interval_ms / MINUTE_MS;
 
       age_to_state (params, PERP_FACTOR_ORDER_FLOW, ctx->structure_age, out);
       for (guint k = 0; k < MIN (ctx->n, trend_bars); k++)
@@ -913,9 +929,12 @@ score_order_flow (const Context   *ctx,
   else if (have_large && fabs (large) > fabs (aggression) && signd (large) == signd (out->value))
     reason_set (&out->reason, PERP_REASON_FLOW_LARGE_TRADES, large > 0 ? 1 : -1, NULL, 2,
                 (large > 0 ? large_buy : large_sell) / (large_buy + large_sell) * 100.0, minutes);
-  else
+  else if (signd (aggression) == signd (out->value) || trend == 0.0)
     reason_set (&out->reason, PERP_REASON_FLOW_AGGRESSION, aggression >= 0 ? 1 : -1, NULL, 2,
                 buy + sell > 0 ? MAX (buy, sell) / (buy + sell) * 100.0 : 50.0, minutes);
+  else
+    reason_set (&out->reason, PERP_REASON_FLOW_CVD_TREND, trend > 0 ? 1 : -1, NULL, 2,
+                fabs (trend) * 50.0, trend_minutes);
 }
 
 /* ------------------------------------------------------------ open interest */
@@ -1038,8 +1057,9 @@ score_technical (const Context   *ctx,
   if (row == NULL || !isfinite (row[PERP_COLUMN_EMA21]) || !isfinite (row[PERP_COLUMN_RSI14]))
     {
       set_missing (out, factor_info[PERP_FACTOR_TECHNICAL].title);
+      /* EMA 21 (TA-Lib's first value on the 21st candle) is the last to start. */
       if (row != NULL)
-        reason_set (&out->reason, PERP_REASON_NOT_ENOUGH_CANDLES, 0, NULL, 2, (double) ctx->n, 22.0);
+        reason_set (&out->reason, PERP_REASON_NOT_ENOUGH_CANDLES, 0, NULL, 2, (double) ctx->n, 21.0);
       return;
     }
   age_to_state (ctx->params, PERP_FACTOR_TECHNICAL, ctx->structure_age, out);
@@ -1070,9 +1090,9 @@ score_technical (const Context   *ctx,
   out->value = clampd (0.35 * stack + 0.2 * clampd ((rsi - 50.0) / 25.0, -1.0, 1.0)
                        + 0.2 * macd + 0.1 * bb + 0.1 * stoch + 0.05 * spike, -1.0, 1.0);
 
-  if (fabs (stack) == 1.0 && n_pairs == 4)
+  if (fabs (stack) == 1.0 && n_pairs == 4 && stack == signd (out->value))
     reason_set (&out->reason, PERP_REASON_TECH_STACK, (int) stack, NULL, 1, rsi);
-  else if (spike != 0.0)
+  else if (spike != 0.0 && spike == signd (out->value))
     reason_set (&out->reason, PERP_REASON_TECH_VOLUME_SPIKE, (int) spike, NULL, 2,
                 volume_ratio, (double) ctx->params->volume_average);
   else
@@ -1198,8 +1218,10 @@ check_inputs (const PerpScoreInputs  *in,
                    _("the order book is from after the scoring time"));
       return FALSE;
     }
+  /* The map is stamped with the end of its last candle (perp_liq_map_get_time()): a
+   * map fed up to the candle closing at now reads now. */
   if (in->liq_map != NULL && perp_liq_map_get_n_candles (in->liq_map) > 0
-      && perp_liq_map_get_time (in->liq_map) > ctx->last_time)
+      && perp_liq_map_get_time (in->liq_map) > in->now)
     {
       g_set_error (error, PERP_SCORE_ERROR, PERP_SCORE_ERROR_INPUTS,
                    _("the liquidation map has seen candles after the scoring time"));

@@ -98,6 +98,7 @@ typedef enum
   PERP_REASON_ICT_ZONE,             /* price in discount/premium (P % of the range) */
   PERP_REASON_ICT_TREND,            /* trend bullish/bearish, no setup at price */
   PERP_REASON_ICT_NONE,
+  PERP_REASON_ICT_HIGHER_TF,        /* the higher timeframe's structure outweighs the signal's */
   PERP_REASON_KILLZONE_ACTIVE,      /* during <session> (boost B) */
   PERP_REASON_KILLZONE_NONE,
   PERP_REASON_BOOK_IMBALANCE,       /* bids/asks N % of depth within B % of mid */
@@ -106,6 +107,7 @@ typedef enum
   PERP_REASON_FLOW_AGGRESSION,      /* aggressive buying/selling: N % of volume in M minutes */
   PERP_REASON_FLOW_DIVERGENCE,      /* bullish/bearish CVD divergence on the last N candles */
   PERP_REASON_FLOW_LARGE_TRADES,    /* large trades N % buy */
+  PERP_REASON_FLOW_CVD_TREND,       /* CVD rising/falling: net N % of volume over M minutes */
   PERP_REASON_OI_REGIME,            /* OI +X % with price +Y % over M minutes: new longs ... */
   PERP_REASON_FUNDING_CROWDED,      /* funding R % (z Z): crowded longs/shorts */
   PERP_REASON_FUNDING_NORMAL,
