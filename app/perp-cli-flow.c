@@ -272,25 +272,6 @@ emit_last (Replay *r)
 
 /* ------------------------------------------------------------------ replay */
 
-static gint64
-event_time (const PerpTickEvent *event)
-{
-  switch (event->kind)
-    {
-    case PERP_TICK_DEPTH:
-      return event->depth.event_time;
-    case PERP_TICK_SNAPSHOT:
-      return event->snapshot.event_time;
-    case PERP_TICK_TRADE:
-      return event->trade.trade_time;
-    case PERP_TICK_BOOK_TICKER:
-      return event->ticker.event_time;
-    case PERP_TICK_OTHER:
-    default:
-      return 0;
-    }
-}
-
 static void
 note_gap (Replay               *r,
           const PerpTickReader *reader,
@@ -372,7 +353,7 @@ replay_file (Replay              *r,
 
   while (perp_tick_reader_next (reader, &event, &error))
     {
-      gint64 t = event_time (&event);
+      gint64 t = perp_tick_event_time (&event);
 
       n_events++;
       r->n_messages[event.kind]++;

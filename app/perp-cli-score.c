@@ -194,25 +194,6 @@ tick_state_clear (TickState *state)
   g_clear_pointer (&state->flow, perp_trade_flow_free);
 }
 
-static gint64
-tick_time (const PerpTickEvent *event)
-{
-  switch (event->kind)
-    {
-    case PERP_TICK_DEPTH:
-      return event->depth.event_time;
-    case PERP_TICK_SNAPSHOT:
-      return event->snapshot.event_time;
-    case PERP_TICK_TRADE:
-      return event->trade.trade_time;
-    case PERP_TICK_BOOK_TICKER:
-      return event->ticker.event_time;
-    case PERP_TICK_OTHER:
-    default:
-      return 0;
-    }
-}
-
 /* Replays a tick capture into a book and a trade flow up to now (inclusive), and
  * stops at the first message after it: nothing from the future gets in. */
 static gboolean
@@ -236,7 +217,7 @@ load_ticks (const char  *path,
 
   while (perp_tick_reader_next (reader, &event, error))
     {
-      gint64 t = tick_time (&event);
+      gint64 t = perp_tick_event_time (&event);
 
       if (t > now)
         break;

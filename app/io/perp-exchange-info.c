@@ -13,6 +13,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "perp-json-private.h"
+
 #include "core/perp-decimal.h"
 #include "perp-exchange-info.h"
 
@@ -81,39 +83,6 @@ perp_exchange_info_free (PerpExchangeInfo *self)
 
 /* ------------------------------------------------------------------ fields */
 
-static const char *
-describe_node (JsonNode *node)
-{
-  switch (JSON_NODE_TYPE (node))
-    {
-    case JSON_NODE_OBJECT:
-      return "an object";
-    case JSON_NODE_ARRAY:
-      return "an array";
-    case JSON_NODE_NULL:
-      return "null";
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (node))
-        {
-        case G_TYPE_STRING:
-          return "a string";
-        case G_TYPE_BOOLEAN:
-          return "a boolean";
-        default:
-          return "a number";
-        }
-    default:
-      return "something else";
-    }
-}
-
-static inline gboolean
-holds (JsonNode *node,
-       GType     type)
-{
-  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
-}
-
 static gboolean
 wrong_type (JsonNode    *node,
             const char  *what,
@@ -122,7 +91,7 @@ wrong_type (JsonNode    *node,
             GError     **error)
 {
   g_set_error (error, PERP_EXCHANGE_INFO_ERROR, PERP_EXCHANGE_INFO_ERROR_FORMAT,
-               "%s: \"%s\" is %s, not %s", what, name, describe_node (node), expected);
+               "%s: \"%s\" is %s, not %s", what, name, _perp_json_describe_node (node), expected);
   return FALSE;
 }
 
@@ -147,7 +116,7 @@ get_string (JsonObject   *object,
       return FALSE;
     }
 
-  if (!holds (node, G_TYPE_STRING))
+  if (!_perp_json_holds (node, G_TYPE_STRING))
     return wrong_type (node, what, name, "a string", error);
 
   *out = json_node_get_string (node);
@@ -172,7 +141,7 @@ get_decimal (JsonObject  *object,
       return FALSE;
     }
 
-  if (holds (node, G_TYPE_STRING))
+  if (_perp_json_holds (node, G_TYPE_STRING))
     {
       const char *text = json_node_get_string (node);
 
@@ -186,7 +155,7 @@ get_decimal (JsonObject  *object,
       return TRUE;
     }
 
-  if (holds (node, G_TYPE_INT64) || holds (node, G_TYPE_DOUBLE))
+  if (_perp_json_holds (node, G_TYPE_INT64) || _perp_json_holds (node, G_TYPE_DOUBLE))
     {
       double value = json_node_get_double (node);
 
@@ -217,7 +186,7 @@ get_precision (JsonObject  *object,
   if (node == NULL)
     return TRUE;
 
-  if (!holds (node, G_TYPE_INT64))
+  if (!_perp_json_holds (node, G_TYPE_INT64))
     return wrong_type (node, what, name, "an integer", error);
 
   value = json_node_get_int (node);
@@ -265,7 +234,7 @@ parse_filter (JsonNode         *node,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, PERP_EXCHANGE_INFO_ERROR, PERP_EXCHANGE_INFO_ERROR_FORMAT,
-                   "%s: filters[%u] is %s, not an object", symbol_what, index, describe_node (node));
+                   "%s: filters[%u] is %s, not an object", symbol_what, index, _perp_json_describe_node (node));
       return FALSE;
     }
 
@@ -326,7 +295,7 @@ parse_symbol (JsonNode    *node,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, PERP_EXCHANGE_INFO_ERROR, PERP_EXCHANGE_INFO_ERROR_FORMAT,
-                   "%s: symbols[%u] is %s, not an object", source, index, describe_node (node));
+                   "%s: symbols[%u] is %s, not an object", source, index, _perp_json_describe_node (node));
       return FALSE;
     }
 
@@ -441,7 +410,7 @@ perp_exchange_info_load_data (const char  *data,
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, PERP_EXCHANGE_INFO_ERROR, PERP_EXCHANGE_INFO_ERROR_FORMAT,
-                   "%s: the response is %s, not an object", source, describe_node (root));
+                   "%s: the response is %s, not an object", source, _perp_json_describe_node (root));
       return NULL;
     }
 
@@ -452,7 +421,7 @@ perp_exchange_info_load_data (const char  *data,
       /* Binance answers failures with {"code": -1121, "msg": "..."}: say so. */
       JsonNode *msg = json_object_get_member (object, "msg");
 
-      if (msg != NULL && holds (msg, G_TYPE_STRING))
+      if (msg != NULL && _perp_json_holds (msg, G_TYPE_STRING))
         g_set_error (error, PERP_EXCHANGE_INFO_ERROR, PERP_EXCHANGE_INFO_ERROR_FORMAT,
                      "%s: an error response, not exchangeInfo: %s", source, json_node_get_string (msg));
       else

@@ -13,6 +13,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "perp-json-private.h"
+
 #include "perp-tick-reader.h"
 
 /*
@@ -58,6 +60,31 @@ struct _PerpTickReader
   char                *first_skipped;
 };
 
+/**
+ * perp_tick_event_time:
+ *
+ * Returns: the exchange time of the event (a trade's trade time, other events' event
+ *   time), or 0 for events that carry none (spot tickers and snapshots, other streams)
+ */
+gint64
+perp_tick_event_time (const PerpTickEvent *event)
+{
+  switch (event->kind)
+    {
+    case PERP_TICK_DEPTH:
+      return event->depth.event_time;
+    case PERP_TICK_SNAPSHOT:
+      return event->snapshot.event_time;
+    case PERP_TICK_TRADE:
+      return event->trade.trade_time;
+    case PERP_TICK_BOOK_TICKER:
+      return event->ticker.event_time;
+    case PERP_TICK_OTHER:
+    default:
+      return 0;
+    }
+}
+
 const char *
 perp_tick_kind_to_string (PerpTickKind kind)
 {
@@ -79,39 +106,6 @@ perp_tick_kind_to_string (PerpTickKind kind)
 }
 
 /* ------------------------------------------------------------------ fields */
-
-static const char *
-describe_node (JsonNode *node)
-{
-  switch (JSON_NODE_TYPE (node))
-    {
-    case JSON_NODE_OBJECT:
-      return "an object";
-    case JSON_NODE_ARRAY:
-      return "an array";
-    case JSON_NODE_NULL:
-      return "null";
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (node))
-        {
-        case G_TYPE_STRING:
-          return "a string";
-        case G_TYPE_BOOLEAN:
-          return "a boolean";
-        default:
-          return "a number";
-        }
-    default:
-      return "something else";
-    }
-}
-
-static inline gboolean
-holds (JsonNode *node,
-       GType     type)
-{
-  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
-}
 
 static JsonNode *
 require (JsonObject  *object,
@@ -136,7 +130,7 @@ wrong_type (JsonNode    *node,
             GError     **error)
 {
   g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_FORMAT,
-               "%s: \"%s\" is %s, not %s", what, name, describe_node (node), expected);
+               "%s: \"%s\" is %s, not %s", what, name, _perp_json_describe_node (node), expected);
   return FALSE;
 }
 
@@ -163,7 +157,7 @@ get_int (JsonObject  *object,
       return FALSE;
     }
 
-  if (!holds (node, G_TYPE_INT64))
+  if (!_perp_json_holds (node, G_TYPE_INT64))
     return wrong_type (node, what, name, "an integer", error);
 
   *out = json_node_get_int (node);
@@ -206,7 +200,7 @@ get_string (JsonObject  *object,
 
   if (node == NULL)
     return NULL;
-  if (!holds (node, G_TYPE_STRING))
+  if (!_perp_json_holds (node, G_TYPE_STRING))
     {
       wrong_type (node, what, name, "a string", error);
       return NULL;
@@ -226,7 +220,7 @@ get_bool (JsonObject  *object,
 
   if (node == NULL)
     return FALSE;
-  if (!holds (node, G_TYPE_BOOLEAN))
+  if (!_perp_json_holds (node, G_TYPE_BOOLEAN))
     return wrong_type (node, what, name, "true or false", error);
 
   *out = json_node_get_boolean (node);
@@ -333,8 +327,8 @@ get_levels (JsonObject  *object,
 
       if (!JSON_NODE_HOLDS_ARRAY (pair_node)
           || json_array_get_length (pair = json_node_get_array (pair_node)) < 2
-          || !holds (price = json_array_get_element (pair, 0), G_TYPE_STRING)
-          || !holds (qty = json_array_get_element (pair, 1), G_TYPE_STRING))
+          || !_perp_json_holds (price = json_array_get_element (pair, 0), G_TYPE_STRING)
+          || !_perp_json_holds (qty = json_array_get_element (pair, 1), G_TYPE_STRING))
         {
           g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_FORMAT,
                        "%s: %s[%u] is not a [\"price\", \"quantity\"] pair of strings", what, name, i);
@@ -354,7 +348,7 @@ get_symbol (JsonObject *object)
 {
   JsonNode *node = json_object_get_member (object, "s");
 
-  return node != NULL && holds (node, G_TYPE_STRING) ? json_node_get_string (node) : NULL;
+  return node != NULL && _perp_json_holds (node, G_TYPE_STRING) ? json_node_get_string (node) : NULL;
 }
 
 /* ------------------------------------------------------------------ messages */
@@ -575,7 +569,7 @@ perp_tick_decoder_decode (PerpTickDecoder  *self,
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_FORMAT, "the message is %s, not an object",
-                   describe_node (root));
+                   _perp_json_describe_node (root));
       return FALSE;
     }
 
@@ -596,7 +590,7 @@ perp_tick_decoder_decode (PerpTickDecoder  *self,
 
   if ((e = json_object_get_member (data, "e")) != NULL)
     {
-      if (!holds (e, G_TYPE_STRING))
+      if (!_perp_json_holds (e, G_TYPE_STRING))
         return wrong_type (e, stream != NULL ? stream : "message", "e", "a string", error);
       guess = guess_from_event_type (json_node_get_string (e));
     }

@@ -77,6 +77,7 @@ typedef struct _PerpTickReader  PerpTickReader;
 
 GQuark           perp_tick_error_quark            (void);
 const char      *perp_tick_kind_to_string         (PerpTickKind          kind);
+gint64           perp_tick_event_time             (const PerpTickEvent *event);
 
 PerpTickDecoder *perp_tick_decoder_new            (void);
 void             perp_tick_decoder_free           (PerpTickDecoder      *self);
