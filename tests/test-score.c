@@ -1890,6 +1890,7 @@ test_funding (void)
   guint next = 0;
   guint states[3] = { 0, 0, 0 };
   guint readings[4] = { 0, 0, 0, 0 };
+  guint n_short = 0;
   PerpFundingParams funding_params;
   PerpScoreParams params;
   Checker c;
@@ -1964,6 +1965,17 @@ test_funding (void)
             checker_expect (&c, reason_is (&f->reason, PERP_REASON_FUNDING_CROWDED, (int) base, 2, args, 1e-12),
                             "candle %u: reason %s side %d", i, reason_name (&f->reason), f->reason.side);
           }
+        else if (!isfinite (v->zscore))
+          {
+            /* Too few settlements for a z-score: no reading, and the reason says why. */
+            const double short_args[] = { rates[next - 1] * 100.0, (double) v->n_history };
+
+            n_short++;
+            checker_expect (&c, f->value == 0.0
+                                && reason_is (&f->reason, PERP_REASON_FUNDING_SHORT_HISTORY, 0, 2, short_args, 1e-12),
+                            "candle %u: %u settlements, value %g, reason %s", i, v->n_history, f->value,
+                            reason_name (&f->reason));
+          }
         else
           {
             checker_expect (&c, close_to (-0.3 * clampd (z / 3.0, -1.0, 1.0), f->value, 1e-12),
@@ -1978,6 +1990,8 @@ test_funding (void)
                   states[0], states[1], states[2], readings[0], readings[1], readings[2], readings[3]);
   g_assert_cmpuint (next, ==, n_rates);
   g_assert_cmpuint (states[PERP_DATA_STALE], >, 0);
+  /* The fixture's first settlements come before a z-score is possible. */
+  g_assert_cmpuint (n_short, >, 0);
   g_assert_cmpuint (states[PERP_DATA_MISSING], >, 0);
   g_assert_cmpuint (readings[PERP_FUNDING_READING_NORMAL], >, 0);
   g_assert_cmpuint (readings[PERP_FUNDING_READING_CROWDED_LONGS], >, 0);
@@ -2951,6 +2965,7 @@ static const guint reason_numbers[PERP_N_REASONS] = {
   [PERP_REASON_OI_REGIME] = 3,
   [PERP_REASON_FUNDING_CROWDED] = 2,
   [PERP_REASON_FUNDING_NORMAL] = 2,
+  [PERP_REASON_FUNDING_SHORT_HISTORY] = 2,
   [PERP_REASON_TECH_STACK] = 1,
   [PERP_REASON_TECH_MIXED] = 2,
   [PERP_REASON_TECH_VOLUME_SPIKE] = 2,

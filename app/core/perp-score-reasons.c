@@ -101,6 +101,8 @@ static const struct
                                        N_("Funding {0:4} % (z {1:1}): longs crowded, contrarian short") },
   [PERP_REASON_FUNDING_NORMAL]     = { "funding_normal",
                                        N_("Funding {0:4} % (z {1:1}): no crowding"), NULL },
+  [PERP_REASON_FUNDING_SHORT_HISTORY] = { "funding_short_history",
+                                       N_("Funding {0:4} %: {1:0} settlements so far, too few to call it crowded or not"), NULL },
   [PERP_REASON_TECH_STACK]         = { "tech_stack",
                                        N_("EMA 9/21/50/200 stacked bullish, RSI {0:0}"),
                                        N_("EMA 9/21/50/200 stacked bearish, RSI {0:0}") },

@@ -1024,6 +1024,14 @@ score_funding (const Context   *ctx,
       reason_set (&out->reason, PERP_REASON_FUNDING_CROWDED, base > 0 ? 1 : -1, NULL, 2,
                   value->rate * 100.0, z);
     }
+  else if (!isfinite (value->zscore))
+    {
+      /* Too little history for a z-score and a rate inside the crowded bounds: no
+       * reading, and the reason says so rather than "no crowding". */
+      out->value = 0.0;
+      reason_set (&out->reason, PERP_REASON_FUNDING_SHORT_HISTORY, 0, NULL, 2,
+                  value->rate * 100.0, (double) value->n_history);
+    }
   else
     {
       out->value = -0.3 * clampd (z / 3.0, -1.0, 1.0);

@@ -111,6 +111,7 @@ typedef enum
   PERP_REASON_OI_REGIME,            /* OI +X % with price +Y % over M minutes: new longs ... */
   PERP_REASON_FUNDING_CROWDED,      /* funding R % (z Z): crowded longs/shorts */
   PERP_REASON_FUNDING_NORMAL,
+  PERP_REASON_FUNDING_SHORT_HISTORY, /* funding R %: N settlements, too few to judge */
   PERP_REASON_TECH_STACK,           /* EMA 9/21/50/200 stacked bullish/bearish, RSI R */
   PERP_REASON_TECH_MIXED,           /* EMAs mixed, RSI R, MACD histogram H */
   PERP_REASON_TECH_VOLUME_SPIKE,    /* volume X x its 20-candle average on an up/down candle */
