@@ -26,7 +26,6 @@
 /* Everything one "score" run gathered, for the two printers. */
 typedef struct
 {
-  const char            *csv;
   const char            *symbol;
   PerpInterval           interval;
   PerpInterval           htf_interval;
@@ -249,13 +248,6 @@ load_ticks (const char  *path,
 
 /* ------------------------------------------------------------------ output */
 
-static const char *
-reason_factor_title (const PerpScore *score,
-                     int              index)
-{
-  return perp_factor_title (score->factors[index].factor);
-}
-
 static void
 print_json_reason (const PerpReason *reason)
 {
@@ -442,7 +434,7 @@ print_text (const Report *r)
       {
         g_autofree char *text = perp_reason_format (&s->factors[s->top[t]].reason);
 
-        printf ("  %u. %s (%s, %+.3f)\n", t + 1, text, reason_factor_title (s, s->top[t]),
+        printf ("  %u. %s (%s, %+.3f)\n", t + 1, text, perp_factor_title (s->factors[s->top[t]].factor),
                 s->factors[s->top[t]].contribution);
       }
 
@@ -627,7 +619,6 @@ perp_cli_cmd_score (int    argc,
 
   guessed = symbol_from_path (csv);
   r.symbol = symbol != NULL ? symbol : guessed != NULL ? guessed : "UNKNOWN";
-  r.csv = csv;
   r.config = config;
   r.interval = perp_candles_get_interval (candles);
 

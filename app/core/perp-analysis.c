@@ -150,9 +150,11 @@ perp_analysis_free (PerpAnalysis *self)
 void
 perp_analysis_reset (PerpAnalysis *self)
 {
-  PerpFundingParams funding_params = self->funding.params;
+  PerpFundingParams funding_params;
 
   g_return_if_fail (self != NULL);
+
+  funding_params = self->funding.params;
 
   g_clear_pointer (&self->candles, perp_candles_unref);
   self->candles = perp_candles_new (self->interval, self->fields);
