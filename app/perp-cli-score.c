@@ -72,30 +72,21 @@ find_data_file (const char *relative)
   return NULL;
 }
 
+/* The higher-timeframe candles that had closed by now: it never leaks. */
 static gboolean
-load_htf (PerpAnalysis  *analysis,
-          const char    *path,
-          gint64         now,
-          GError       **error)
+push_htf (PerpAnalysis       *analysis,
+          const PerpCandles  *htf,
+          const char         *path,
+          gint64              now,
+          GError            **error)
 {
-  g_autoptr(PerpCandles) htf = NULL;
-  PerpCsvReport report = { 0 };
-  gint64 htf_ms;
+  gint64 htf_ms = perp_interval_to_ms (perp_candles_get_interval (htf));
 
-  htf = perp_cli_load_candles (path, &(PerpCsvOptions) { 0 }, &report);
-  perp_csv_report_clear (&report);
-  if (htf == NULL)
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: cannot be read", path);
-      return FALSE;
-    }
-  htf_ms = perp_interval_to_ms (perp_candles_get_interval (htf));
   for (guint i = 0; i < perp_candles_get_length (htf); i++)
     {
       PerpCandle candle;
 
       perp_candles_get_candle (htf, i, &candle);
-      /* Only candles that had closed by now: the higher timeframe never leaks. */
       if (candle.open_time + htf_ms > now)
         break;
       if (!perp_analysis_push_htf_candle (analysis, &candle, error))
@@ -522,6 +513,7 @@ perp_cli_cmd_score (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(PerpConfig) config = NULL;
   g_autoptr(PerpCandles) candles = NULL;
+  g_autoptr(PerpCandles) htf_candles = NULL;
   g_autoptr(PerpAnalysis) analysis = NULL;
   g_autoptr(PerpExchangeInfo) exchange = NULL;
   g_autoptr(GError) error = NULL;
@@ -625,13 +617,11 @@ perp_cli_cmd_score (int    argc,
   score_params = config->score;
   if (htf_csv != NULL)
     {
-      g_autoptr(PerpCandles) peek = NULL;
-
-      peek = perp_cli_load_candles (htf_csv, &(PerpCsvOptions) { 0 }, &report);
+      htf_candles = perp_cli_load_candles (htf_csv, &(PerpCsvOptions) { 0 }, &report);
       perp_csv_report_clear (&report);
-      if (peek == NULL)
+      if (htf_candles == NULL)
         return EXIT_DATA;
-      score_params.htf_interval = perp_candles_get_interval (peek);
+      score_params.htf_interval = perp_candles_get_interval (htf_candles);
       if (perp_interval_to_ms (score_params.htf_interval) <= interval_ms)
         {
           fprintf (stderr, "perpscope-cli: %s: its %s interval is not above the signal's %s\n", htf_csv,
@@ -651,7 +641,7 @@ perp_cli_cmd_score (int    argc,
   r.htf_interval = perp_analysis_get_htf_candles (analysis) != NULL
                    ? perp_candles_get_interval (perp_analysis_get_htf_candles (analysis)) : PERP_INTERVAL_UNKNOWN;
 
-  if ((htf_csv != NULL && !load_htf (analysis, htf_csv, perp_analysis_get_now (analysis), &error))
+  if ((htf_candles != NULL && !push_htf (analysis, htf_candles, htf_csv, perp_analysis_get_now (analysis), &error))
       || (funding != NULL && !load_funding (analysis, funding, perp_analysis_get_now (analysis), &error))
       || (oi != NULL && !load_open_interest (analysis, candles, n, oi, perp_analysis_get_now (analysis), &error))
       || (ticks != NULL && !load_ticks (ticks, perp_analysis_get_now (analysis), interval_ms, &tick_state, &error)))

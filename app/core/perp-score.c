@@ -259,6 +259,10 @@ typedef struct
   PerpStructureReading   reading;
   gboolean               have_structure;
   gint64                 structure_age;
+  gboolean               have_htf;    /* a higher timeframe with at least one candle */
+  PerpInterval           htf_interval;
+  gint64                 htf_interval_ms;
+  PerpStructureReading   htf_reading;
 } Context;
 
 static gint64
@@ -314,6 +318,7 @@ score_liquidity_pools (const Context   *ctx,
   double max_gap;
   double draw = 0.0;
   double sweep = 0.0;
+  gint64 sweep_bars = 0;
 
   if (!ctx->have_structure)
     {
@@ -365,10 +370,9 @@ score_liquidity_pools (const Context   *ctx,
    * lookback (0.6); the draw to the nearer untested pool (0.4, or 0.5 alone). */
   if (swept != NULL)
     {
-      gint64 bars = (ctx->last_time - swept->event_time[PERP_STRUCTURE_EVENT_SWEPT]) / ctx->interval_ms;
-
+      sweep_bars = (ctx->last_time - swept->event_time[PERP_STRUCTURE_EVENT_SWEPT]) / ctx->interval_ms;
       sweep = (object_is_low_pool (swept) ? 1.0 : -1.0)
-              * (1.0 - (double) bars / (double) ctx->params->sweep_lookback);
+              * (1.0 - (double) sweep_bars / (double) ctx->params->sweep_lookback);
       out->value = clampd (0.6 * sweep + 0.4 * draw, -1.0, 1.0);
     }
   else
@@ -376,13 +380,9 @@ score_liquidity_pools (const Context   *ctx,
 
   /* The reason: whichever part pushes the way the value does. */
   if (swept != NULL && signd (sweep) == signd (out->value))
-    {
-      gint64 bars = (ctx->last_time - swept->event_time[PERP_STRUCTURE_EVENT_SWEPT]) / ctx->interval_ms;
-
-      reason_set (&out->reason,
-                  sweep > 0 ? PERP_REASON_POOL_SWEPT_LOWS : PERP_REASON_POOL_SWEPT_HIGHS,
-                  sweep > 0 ? 1 : -1, NULL, 2, swept->top, (double) bars);
-    }
+    reason_set (&out->reason,
+                sweep > 0 ? PERP_REASON_POOL_SWEPT_LOWS : PERP_REASON_POOL_SWEPT_HIGHS,
+                sweep > 0 ? 1 : -1, NULL, 2, swept->top, (double) sweep_bars);
   else if (above != NULL || below != NULL)
     {
       gboolean up = draw >= 0.0;
@@ -603,7 +603,6 @@ score_ict (const Context   *ctx,
            double          *signal_value)
 {
   IctReading ict;
-  PerpInterval htf_interval = PERP_INTERVAL_UNKNOWN;
 
   *signal_value = 0.0;
   if (!ctx->have_structure)
@@ -618,20 +617,17 @@ score_ict (const Context   *ctx,
   out->value = ict.value;
 
   /* One higher timeframe: its structure counts for 30 %. */
-  if (ctx->in->htf_structure != NULL && perp_structure_get_n_candles (ctx->in->htf_structure) > 0)
+  if (ctx->have_htf)
     {
-      PerpStructureReading htf_reading;
       IctReading htf;
 
-      htf_interval = perp_candles_get_interval (ctx->in->htf_candles);
-      perp_structure_get_reading (ctx->in->htf_structure, &htf_reading);
-      read_ict (ctx->params, ctx->in->htf_structure, &htf_reading, ctx->price,
-                perp_interval_to_ms (htf_interval), &htf);
+      read_ict (ctx->params, ctx->in->htf_structure, &ctx->htf_reading, ctx->price,
+                ctx->htf_interval_ms, &htf);
       out->value = clampd (0.7 * ict.value + 0.3 * htf.value, -1.0, 1.0);
     }
 
   ict_reason (&ict, &ctx->reading, (int) signd (out->value),
-              htf_interval != PERP_INTERVAL_UNKNOWN ? perp_interval_to_string (htf_interval) : NULL,
+              ctx->have_htf ? perp_interval_to_string (ctx->htf_interval) : NULL,
               &out->reason);
 }
 
@@ -1115,35 +1111,30 @@ score_higher_timeframe (const Context   *ctx,
                         PerpFactorScore *out)
 {
   const PerpScoreInputs *in = ctx->in;
-  PerpStructureReading reading;
-  PerpInterval interval;
-  gint64 interval_ms;
-  guint n;
+  const PerpStructureReading *reading = &ctx->htf_reading;
+  PerpInterval interval = ctx->htf_interval;
+  gint64 interval_ms = ctx->htf_interval_ms;
   double close;
   double ema50;
   int trend;
   double above;
 
-  if (in->htf_structure == NULL || in->htf_candles == NULL
-      || (n = perp_structure_get_n_candles (in->htf_structure)) == 0)
+  if (!ctx->have_htf)
     {
       set_missing (out, factor_info[PERP_FACTOR_HIGHER_TIMEFRAME].title);
       return;
     }
-  interval = perp_candles_get_interval (in->htf_candles);
-  interval_ms = perp_interval_to_ms (interval);
-  perp_structure_get_reading (in->htf_structure, &reading);
 
   /* The last higher-timeframe candle can have closed up to one of its intervals ago;
    * older than that, a newer one should exist. */
-  age_to_state (ctx->params, PERP_FACTOR_HIGHER_TIMEFRAME, in->now - (reading.time + interval_ms), out);
-  if (in->now - (reading.time + interval_ms) >= interval_ms && out->state == PERP_DATA_FRESH)
+  age_to_state (ctx->params, PERP_FACTOR_HIGHER_TIMEFRAME, in->now - (reading->time + interval_ms), out);
+  if (in->now - (reading->time + interval_ms) >= interval_ms && out->state == PERP_DATA_FRESH)
     out->state = PERP_DATA_STALE;
 
-  trend = reading.trend[PERP_STRUCTURE_DEPTH_SWING] != 0
-          ? reading.trend[PERP_STRUCTURE_DEPTH_SWING]
-          : reading.trend[PERP_STRUCTURE_DEPTH_INTERNAL];
-  close = reading.price;
+  trend = reading->trend[PERP_STRUCTURE_DEPTH_SWING] != 0
+          ? reading->trend[PERP_STRUCTURE_DEPTH_SWING]
+          : reading->trend[PERP_STRUCTURE_DEPTH_INTERNAL];
+  close = reading->price;
   ema50 = in->htf_indicators != NULL ? in->htf_indicators[PERP_COLUMN_EMA50] : NAN;
   above = isfinite (ema50) ? signd (close - ema50) : 0.0;
 
@@ -1207,18 +1198,18 @@ check_inputs (const PerpScoreInputs  *in,
     }
   if (in->htf_structure != NULL && perp_structure_get_n_candles (in->htf_structure) > 0)
     {
-      PerpStructureReading htf;
-      gint64 htf_ms = in->htf_candles != NULL
-                      ? perp_interval_to_ms (perp_candles_get_interval (in->htf_candles)) : 0;
-
-      perp_structure_get_reading (in->htf_structure, &htf);
-      if (in->htf_candles == NULL || htf_ms <= 0 || htf.time + htf_ms > in->now)
+      ctx->htf_interval = in->htf_candles != NULL ? perp_candles_get_interval (in->htf_candles)
+                                                  : PERP_INTERVAL_UNKNOWN;
+      ctx->htf_interval_ms = perp_interval_to_ms (ctx->htf_interval);
+      perp_structure_get_reading (in->htf_structure, &ctx->htf_reading);
+      if (ctx->htf_interval_ms <= 0 || ctx->htf_reading.time + ctx->htf_interval_ms > in->now)
         {
           g_set_error (error, PERP_SCORE_ERROR, PERP_SCORE_ERROR_INPUTS,
                        _("the higher-timeframe structure holds a candle that had not closed "
                          "by the scoring time"));
           return FALSE;
         }
+      ctx->have_htf = TRUE;
     }
   if (in->book != NULL && in->book->event_time > in->now)
     {
