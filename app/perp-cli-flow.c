@@ -328,6 +328,12 @@ apply_event (Replay               *r,
       perp_book_ticker_check_ticker (r->check, &event->ticker);
       break;
 
+    case PERP_TICK_KLINE:
+
+    case PERP_TICK_MARK_PRICE:
+
+    case PERP_TICK_LIQUIDATION:
+
     case PERP_TICK_OTHER:
     default:
       break;
@@ -692,6 +698,9 @@ engines_apply (Engines             *e,
     case PERP_TICK_BOOK_TICKER:
       perp_book_ticker_check_ticker (e->check, &event->ticker);
       break;
+    case PERP_TICK_KLINE:
+    case PERP_TICK_MARK_PRICE:
+    case PERP_TICK_LIQUIDATION:
     case PERP_TICK_OTHER:
     default:
       break;

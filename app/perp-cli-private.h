@@ -55,6 +55,15 @@ int          perp_cli_cmd_flow        (int                    argc,
                                        char                 **argv);
 int          perp_cli_bench_flow      (const char            *ticks,
                                        int                    runs);
+int          perp_cli_cmd_watch       (int                    argc,
+                                       char                 **argv);
+int          perp_cli_cmd_replay      (int                    argc,
+                                       char                 **argv);
+int          perp_cli_cmd_record      (int                    argc,
+                                       char                 **argv);
+int          perp_cli_bench_latency   (const char            *ticks,
+                                       const char            *csv,
+                                       int                    runs);
 int          perp_cli_structure_causal (const PerpCandles         *candles,
                                         const PerpStructureConfig *config,
                                         gint64                     at,

@@ -14,6 +14,7 @@
 #include "core/perp-analysis.h"
 #include "core/perp-book-metrics.h"
 #include "core/perp-order-book.h"
+#include "core/perp-signal.h"
 #include "io/perp-config.h"
 #include "io/perp-exchange-info.h"
 #include "io/perp-series-csv.h"
@@ -223,6 +224,9 @@ load_ticks (const char  *path,
           perp_trade_flow_add (state->flow, &event.trade);
           break;
         case PERP_TICK_BOOK_TICKER:
+        case PERP_TICK_KLINE:
+        case PERP_TICK_MARK_PRICE:
+        case PERP_TICK_LIQUIDATION:
         case PERP_TICK_OTHER:
         default:
           break;
@@ -491,19 +495,8 @@ print_text (const Report *r)
 static void
 decide_signal (Report *r)
 {
-  const PerpScoreParams *params = &r->config->score;
-
-  r->required_confidence = params->tier_low + r->verdict.threshold_raise;
-  if (r->score.direction == PERP_DIRECTION_NONE)
-    r->signal_status = "neutral";
-  else if (r->verdict.action == PERP_BREAKER_BLOCK)
-    r->signal_status = "blocked";
-  else if (r->score.confidence < r->required_confidence)
-    r->signal_status = "below_threshold";
-  else if (r->plan.status != PERP_PLAN_OK)
-    r->signal_status = "no_plan";
-  else
-    r->signal_status = "signal";
+  r->signal_status = perp_signal_status_name (perp_signal_decide (&r->config->score, &r->score, &r->verdict,
+                                                                  &r->plan, &r->required_confidence));
 }
 
 int

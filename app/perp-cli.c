@@ -686,7 +686,7 @@ cmd_bench (int    argc,
     { NULL }
   };
 
-  context = g_option_context_new ("indicators|structure|flow|score - measure the core's speed");
+  context = g_option_context_new ("indicators|structure|flow|score|latency - measure the core's speed");
   g_option_context_set_summary (context, "bench");
   g_option_context_set_description (context,
     "bench indicators: times each batch indicator over the whole file (median, min and\n"
@@ -697,16 +697,28 @@ cmd_bench (int    argc,
     "bench flow: messages per second of a tick capture (--ticks), decoded alone and decoded\n"
     "and applied to the order book and trade flow, for all messages, trades and depth.\n"
     "bench score: 500 symbols built from the file's candles (1,000 each), scored live (one\n"
-    "candle closes on every symbol) and cold (every symbol from nothing), in ms.");
+    "candle closes on every symbol) and cold (every symbol from nothing), in ms.\n"
+    "bench latency: a tick capture (--ticks) played through the engine with a score on\n"
+    "every message, after history from --csv moved to end where the capture starts: time\n"
+    "from a message's text to the engine's score-changed, p50/p99 in microseconds.");
   g_option_context_add_main_entries (context, entries, NULL);
 
   if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
     return exit_code;
   if (argc < 2 || (strcmp (argv[1], "indicators") != 0 && strcmp (argv[1], "structure") != 0
-                   && strcmp (argv[1], "flow") != 0 && strcmp (argv[1], "score") != 0))
-    return perp_cli_usage_error (context, "bench: say what to measure: \"bench indicators\", \"bench structure\", \"bench flow\" or \"bench score\"");
+                   && strcmp (argv[1], "flow") != 0 && strcmp (argv[1], "score") != 0
+                   && strcmp (argv[1], "latency") != 0))
+    return perp_cli_usage_error (context, "bench: say what to measure: \"bench indicators\", \"bench structure\", \"bench flow\", \"bench score\" or \"bench latency\"");
   if (argc > 2)
     return perp_cli_usage_error (context, "bench: unexpected argument \"%s\"", argv[2]);
+  if (strcmp (argv[1], "latency") == 0)
+    {
+      if (ticks == NULL || csv == NULL)
+        return perp_cli_usage_error (context, "bench latency: --ticks FILE and --csv FILE (history) are required");
+      if (runs < 1 || runs > 1000)
+        return perp_cli_usage_error (context, "bench: --runs must be between 1 and 1000");
+      return perp_cli_bench_latency (ticks, csv, runs);
+    }
   if (strcmp (argv[1], "flow") == 0)
     {
       if (ticks == NULL)
@@ -776,6 +788,9 @@ static const Command commands[] = {
   { "structure", perp_cli_cmd_structure, "Market structure known at a time (causal), or the peer-compatible outputs (--compat smc)" },
   { "flow", perp_cli_cmd_flow, "Replay a tick capture through the order book and trade flow" },
   { "score", perp_cli_cmd_score, "Long/Short confidence, top reasons, trade plan and breakers at a time" },
+  { "watch", perp_cli_cmd_watch, "Live scores from Binance USDT-M public market data" },
+  { "replay", perp_cli_cmd_replay, "The watch output from recorded data (candle CSVs, tick captures, recordings)" },
+  { "record", perp_cli_cmd_record, "Record a live session (all streams and REST responses) for replay" },
   { "bench", cmd_bench, "Measure the core's speed (bench indicators, bench structure, bench flow, bench score)" },
 };
 

@@ -238,6 +238,25 @@ assert_same_breakers (const PerpBreakerParams *a,
 }
 
 static void
+assert_same_feed (const PerpBinanceParams *a,
+                  const PerpBinanceParams *b)
+{
+  g_assert_cmpstr (a->rest_url, ==, b->rest_url);
+  g_assert_cmpstr (a->ws_url_market, ==, b->ws_url_market);
+  g_assert_cmpstr (a->ws_url_public, ==, b->ws_url_public);
+  g_assert_cmpuint (a->weight_budget, ==, b->weight_budget);
+  g_assert_cmpuint (a->request_timeout_s, ==, b->request_timeout_s);
+  g_assert_cmpuint (a->keepalive_s, ==, b->keepalive_s);
+  g_assert_cmpuint (a->backoff_initial_ms, ==, b->backoff_initial_ms);
+  g_assert_cmpuint (a->backoff_max_ms, ==, b->backoff_max_ms);
+  g_assert_cmpuint (a->rotate_after_s, ==, b->rotate_after_s);
+  g_assert_cmpuint (a->streams_per_connection, ==, b->streams_per_connection);
+  g_assert_cmpuint (a->backfill_candles, ==, b->backfill_candles);
+  g_assert_cmpuint (a->oi_poll_s, ==, b->oi_poll_s);
+  g_assert_cmpuint (a->depth_limit, ==, b->depth_limit);
+}
+
+static void
 assert_same_config (const PerpConfig *a,
                     const PerpConfig *b)
 {
@@ -252,6 +271,7 @@ assert_same_config (const PerpConfig *a,
   assert_same_plan (&a->plan, &b->plan);
   assert_same_sizing (&a->sizing, &b->sizing);
   assert_same_breakers (&a->breakers, &b->breakers);
+  assert_same_feed (&a->feed, &b->feed);
 }
 
 /* The strings the structure config points at belong to the config itself. */
@@ -293,6 +313,16 @@ test_example_is_default (void)
   assert_same_config (loaded, defaults);
   assert_owns_strings (loaded);
   assert_owns_strings (defaults);
+
+  /* A copy is the same and owns its strings: it outlives the original. */
+  {
+    PerpConfig *copy = perp_config_copy (loaded);
+
+    assert_same_config (copy, loaded);
+    assert_owns_strings (copy);
+    g_assert_true (copy->feed.rest_url != loaded->feed.rest_url);
+    perp_config_free (copy);
+  }
 
   /* And both against the modules' own defaults. */
   perp_structure_config_init (&structure);
@@ -647,6 +677,31 @@ test_weights_unknown_factor (void)
 }
 
 /* ------------------------------------------------------------------ errors */
+
+/* A feed URL with the wrong scheme fails at load, naming the key, not later as a
+ * connection error; a good one is taken as written. */
+static void
+test_feed_urls (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerpConfig) config = NULL;
+  const char *local = "feed:\n  rest_url: http://127.0.0.1:8080\n  ws_url_public: ws://127.0.0.1:8080/public\n";
+  g_autofree char *message = assert_load_error (
+    "feed:\n"
+    "  rest_url: https://fapi.binance.com\n"
+    "  ws_url_market: https://fstream.binance.com/market\n",
+    PERP_CONFIG_ERROR_VALUE, 3, 18, "feed.ws_url_market");
+
+  assert_contains (message, "wss://, ws://");
+  g_free (message);
+  message = assert_load_error ("feed:\n  keepalive_s: 0\n", PERP_CONFIG_ERROR_RANGE, 2, 16, "feed.keepalive_s");
+
+  config = perp_config_load_data (local, strlen (local), "feed.yaml", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->feed.rest_url, ==, "http://127.0.0.1:8080");
+  g_assert_cmpstr (config->feed.ws_url_public, ==, "ws://127.0.0.1:8080/public");
+  g_assert_cmpstr (config->feed.ws_url_market, ==, "wss://fstream.binance.com/market");
+}
 
 static void
 test_error_unknown_key_top (void)
@@ -1131,6 +1186,7 @@ main (int    argc,
   g_test_add_func ("/io/config/weights/negative", test_weights_negative);
   g_test_add_func ("/io/config/weights/unknown-factor", test_weights_unknown_factor);
   g_test_add_func ("/io/config/error/unknown-key-top", test_error_unknown_key_top);
+  g_test_add_func ("/io/config/feed-urls", test_feed_urls);
   g_test_add_func ("/io/config/error/unknown-key-nested", test_error_unknown_key_nested);
   g_test_add_func ("/io/config/error/wrong-type", test_error_wrong_type);
   g_test_add_func ("/io/config/error/out-of-range", test_error_out_of_range);

@@ -550,7 +550,12 @@ test_decode_constructed (void)
       TRUE, PERP_TICK_TRADE, 0, NULL },
     { "{\"lastUpdateId\":10,\"bids\":[[\"1.5\",\"2\"]],\"asks\":[[\"1.6\",\"3\"]]}",
       TRUE, PERP_TICK_SNAPSHOT, 0, NULL },
+    { "{\"stream\":\"btcusdt@markPrice\",\"data\":{\"e\":\"markPriceUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"p\":\"1\",\"i\":\"1\",\"r\":\"0.0001\",\"T\":2}}",
+      TRUE, PERP_TICK_MARK_PRICE, 0, NULL },
+    /* A mark price without its funding fields is not one we can use. */
     { "{\"stream\":\"btcusdt@markPrice\",\"data\":{\"e\":\"markPriceUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"p\":\"1\"}}",
+      FALSE, 0, PERP_TICK_ERROR_FORMAT, "\"i\"" },
+    { "{\"e\":\"24hrTicker\",\"E\":1,\"s\":\"BTCUSDT\",\"c\":\"1\"}",
       TRUE, PERP_TICK_OTHER, 0, NULL },
     /* Broken ones. */
     { "", FALSE, 0, PERP_TICK_ERROR_JSON, "not JSON" },

@@ -331,6 +331,12 @@ test_replay_run (TestReplay          *r,
               perp_book_ticker_check_ticker (r->check, &event.ticker);
               break;
 
+            case PERP_TICK_KLINE:
+
+            case PERP_TICK_MARK_PRICE:
+
+            case PERP_TICK_LIQUIDATION:
+
             case PERP_TICK_OTHER:
             default:
               break;

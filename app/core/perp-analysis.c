@@ -461,6 +461,30 @@ perp_analysis_score (PerpAnalysis  *self,
 }
 
 /**
+ * perp_analysis_score_at:
+ * @now: the data time to score at; at or after the last candle's close (an earlier
+ *   time scores at that close)
+ *
+ * Scores between closes: the candles, structure and indicators are those of the last
+ * close, the book, flow and positioning those of @now.  The live panel and the
+ * latency benchmark use it; signals are scored at closes (perp_analysis_score()).
+ */
+gboolean
+perp_analysis_score_at (PerpAnalysis  *self,
+                        gint64         now,
+                        PerpScore     *score,
+                        GError       **error)
+{
+  PerpScoreInputs inputs;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  perp_analysis_get_inputs (self, &inputs);
+  inputs.now = MAX (inputs.now, now);
+  return perp_score_compute (self->params, &inputs, score, error);
+}
+
+/**
  * perp_analysis_change_pct:
  *
  * Returns: the close-to-close change over the last @window_ms in percent, NAN when

@@ -85,6 +85,10 @@ void                perp_analysis_get_inputs       (PerpAnalysis              *s
 gboolean            perp_analysis_score            (PerpAnalysis              *self,
                                                     PerpScore                 *score,
                                                     GError                   **error);
+gboolean            perp_analysis_score_at         (PerpAnalysis              *self,
+                                                    gint64                     now,
+                                                    PerpScore                 *score,
+                                                    GError                   **error);
 void                perp_analysis_fill_breaker_state (PerpAnalysis            *self,
                                                     PerpBreakerState          *state);
 double              perp_analysis_change_pct       (const PerpAnalysis        *self,

@@ -1213,6 +1213,58 @@ load_chart (Loader      *l,
   return TRUE;
 }
 
+/* A base URL of the feed: the scheme is checked here so a typo fails at load time,
+ * not as a connection error minutes later. */
+static gboolean
+load_url (Loader       *l,
+          const char   *path,
+          yaml_node_t  *value,
+          const char  **schemes,
+          char        **out)
+{
+  const char *text;
+  g_autofree char *scheme = NULL;
+
+  if (!get_string (l, value, path, "a URL", &text))
+    return FALSE;
+  scheme = g_uri_parse_scheme (text);
+  if (scheme == NULL || !g_strv_contains (schemes, scheme) || !g_uri_is_valid (text, G_URI_FLAGS_NONE, NULL))
+    {
+      g_autofree char *got = describe (value);
+      g_autofree char *list = g_strjoinv ("://, ", (char **) schemes);
+
+      return fail (l, value->start_mark, PERP_CONFIG_ERROR_VALUE, path,
+                   "%s is not a URL starting with %s://", got, list);
+    }
+  g_free (*out);
+  *out = g_strdup (text);
+  return TRUE;
+}
+
+static gboolean
+load_rest_url (Loader *l, const Field *field, yaml_node_t *key, yaml_node_t *value, const char *path)
+{
+  static const char *schemes[] = { "https", "http", NULL };
+
+  return load_url (l, path, value, schemes, &l->config->feed.rest_url);
+}
+
+static gboolean
+load_ws_url_market (Loader *l, const Field *field, yaml_node_t *key, yaml_node_t *value, const char *path)
+{
+  static const char *schemes[] = { "wss", "ws", NULL };
+
+  return load_url (l, path, value, schemes, &l->config->feed.ws_url_market);
+}
+
+static gboolean
+load_ws_url_public (Loader *l, const Field *field, yaml_node_t *key, yaml_node_t *value, const char *path)
+{
+  static const char *schemes[] = { "wss", "ws", NULL };
+
+  return load_url (l, path, value, schemes, &l->config->feed.ws_url_public);
+}
+
 static gboolean
 load_time_zone (Loader      *l,
                 const Field *field,
@@ -1633,6 +1685,26 @@ static const Field breakers_fields[] = {
   { NULL },
 };
 
+static const Field feed_fields[] = {
+  { .key = "rest_url", .type = FIELD_CUSTOM, .load = load_rest_url },
+  { .key = "ws_url_market", .type = FIELD_CUSTOM, .load = load_ws_url_market },
+  { .key = "ws_url_public", .type = FIELD_CUSTOM, .load = load_ws_url_public },
+  { .key = "weight_budget", .type = FIELD_UINT, AT (feed.weight_budget), .min = 1, .max = 2400,
+    .hint = "Binance allows 2400 per minute per IP" },
+  { .key = "request_timeout_s", .type = FIELD_UINT, AT (feed.request_timeout_s), .min = 1, .max = 600 },
+  { .key = "keepalive_s", .type = FIELD_UINT, AT (feed.keepalive_s), .min = 1, .max = 3600 },
+  { .key = "backoff_initial_ms", .type = FIELD_UINT, AT (feed.backoff_initial_ms), .min = 1, .max = 600000 },
+  { .key = "backoff_max_ms", .type = FIELD_UINT, AT (feed.backoff_max_ms), .min = 1, .max = 3600000 },
+  { .key = "rotate_after_s", .type = FIELD_UINT, AT (feed.rotate_after_s), .min = 60, .max = 86400,
+    .hint = "Binance closes connections after 24 h" },
+  { .key = "streams_per_connection", .type = FIELD_UINT, AT (feed.streams_per_connection), .min = 1,
+    .max = 1024, .hint = "Binance allows 1024 streams per connection" },
+  { .key = "backfill_candles", .type = FIELD_UINT, AT (feed.backfill_candles), .min = 0, .max = 100000 },
+  { .key = "oi_poll_s", .type = FIELD_UINT, AT (feed.oi_poll_s), .min = 1, .max = 86400 },
+  { .key = "depth_limit", .type = FIELD_UINT, AT (feed.depth_limit), .min = 5, .max = 1000 },
+  { NULL },
+};
+
 static const Field top_fields[] = {
   { .key = "symbols", .type = FIELD_CUSTOM, .load = load_symbols },
   { .key = "timeframes", .type = FIELD_SECTION, .fields = timeframes_fields },
@@ -1641,6 +1713,7 @@ static const Field top_fields[] = {
   { .key = "score", .type = FIELD_SECTION, .fields = score_fields },
   { .key = "risk", .type = FIELD_SECTION, .fields = risk_fields },
   { .key = "breakers", .type = FIELD_SECTION, .fields = breakers_fields },
+  { .key = "feed", .type = FIELD_SECTION, .fields = feed_fields },
   { NULL },
 };
 
@@ -1671,6 +1744,7 @@ config_new_raw (void)
   perp_plan_params_init (&config->plan);
   perp_sizing_params_init (&config->sizing);
   perp_breaker_params_init (&config->breakers);
+  perp_binance_params_init (&config->feed);
 
   /* The structure defaults point at static strings; the config owns its own. */
   config->time_zone = g_strdup (config->structure.time_zone != NULL ? config->structure.time_zone : "UTC");
@@ -1998,6 +2072,33 @@ perp_config_load_file (const char  *path,
  * perp_config_free:
  * @config: (nullable): a config
  */
+/**
+ * perp_config_copy:
+ *
+ * A deep copy: the structure configuration's strings point into the copy's own
+ * storage, so the copy outlives the original.
+ */
+PerpConfig *
+perp_config_copy (const PerpConfig *config)
+{
+  PerpConfig *copy = g_memdup2 (config, sizeof *config);
+
+  copy->symbols = g_strdupv (config->symbols);
+  copy->chart_intervals = g_memdup2 (config->chart_intervals, sizeof (PerpInterval) * config->n_chart_intervals);
+  copy->path = g_strdup (config->path);
+  perp_binance_params_copy (&config->feed, &copy->feed);
+  copy->time_zone = g_strdup (config->time_zone);
+  if (config->structure.time_zone == config->time_zone)
+    copy->structure.time_zone = copy->time_zone;
+  for (guint k = 0; k < PERP_STRUCTURE_MAX_KILLZONES; k++)
+    {
+      copy->killzone_names[k] = g_strdup (config->killzone_names[k]);
+      if (config->killzone_names[k] != NULL && config->structure.killzones[k].name == config->killzone_names[k])
+        copy->structure.killzones[k].name = copy->killzone_names[k];
+    }
+  return copy;
+}
+
 void
 perp_config_free (PerpConfig *config)
 {
@@ -2007,6 +2108,7 @@ perp_config_free (PerpConfig *config)
   g_strfreev (config->symbols);
   g_free (config->chart_intervals);
   g_free (config->path);
+  perp_binance_params_clear (&config->feed);
   g_free (config->time_zone);
   for (guint k = 0; k < PERP_STRUCTURE_MAX_KILLZONES; k++)
     g_free (config->killzone_names[k]);

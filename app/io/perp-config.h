@@ -14,6 +14,7 @@
 #include "core/perp-score.h"
 #include "core/perp-sizing.h"
 #include "core/perp-structure.h"
+#include "perp-binance-feed.h"
 
 G_BEGIN_DECLS
 
@@ -49,6 +50,7 @@ typedef enum
  *   weights already normalised to sum 1
  * @plan: the trade plan (`risk`: stops and targets)
  * @sizing: the position size (`risk`: amount, mode, tier scale, heat)
+ * @feed: the Binance feed (`feed`): base URLs, request budget, timeouts, reconnects
  * @breakers: the circuit breakers (`breakers`)
  * @path: (nullable): the file it was loaded from, %NULL for defaults and in-memory data
  * @time_zone: storage behind @structure.time_zone
@@ -68,6 +70,7 @@ typedef struct
   PerpPlanParams        plan;
   PerpSizingParams      sizing;
   PerpBreakerParams     breakers;
+  PerpBinanceParams     feed;
   char                 *path;
 
   char                 *time_zone;
@@ -83,6 +86,7 @@ PerpConfig *perp_config_load_data    (const char  *data,
                                       gsize        length,
                                       const char  *source_name,
                                       GError     **error);
+PerpConfig *perp_config_copy         (const PerpConfig *config);
 void        perp_config_free         (PerpConfig  *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerpConfig, perp_config_free)

@@ -79,6 +79,12 @@ perp_tick_event_time (const PerpTickEvent *event)
       return event->trade.trade_time;
     case PERP_TICK_BOOK_TICKER:
       return event->ticker.event_time;
+    case PERP_TICK_KLINE:
+      return event->kline.event_time;
+    case PERP_TICK_MARK_PRICE:
+      return event->mark.event_time;
+    case PERP_TICK_LIQUIDATION:
+      return event->liquidation.time;
     case PERP_TICK_OTHER:
     default:
       return 0;
@@ -98,6 +104,12 @@ perp_tick_kind_to_string (PerpTickKind kind)
       return "trade";
     case PERP_TICK_BOOK_TICKER:
       return "bookTicker";
+    case PERP_TICK_KLINE:
+      return "kline";
+    case PERP_TICK_MARK_PRICE:
+      return "markPrice";
+    case PERP_TICK_LIQUIDATION:
+      return "forceOrder";
     case PERP_TICK_OTHER:
       return "other";
     default:
@@ -451,6 +463,203 @@ decode_ticker (JsonObject      *data,
          && get_qty (data, what, "A", &ticker->ask_qty, error);
 }
 
+/* A signed decimal ("-0.00010000"): funding rates. */
+static gboolean
+get_signed (JsonObject  *object,
+            const char  *what,
+            const char  *name,
+            double      *value,
+            GError     **error)
+{
+  const char *text = get_string (object, what, name, error);
+  gsize len;
+  gboolean negative;
+
+  if (text == NULL)
+    return FALSE;
+
+  len = strlen (text);
+  negative = len > 0 && text[0] == '-';
+  if (!perp_quantity_parse (text + negative, len - negative, value))
+    {
+      g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_NUMBER,
+                   "%s: \"%s\" is \"%.40s\", not a decimal", what, name, text);
+      return FALSE;
+    }
+  if (negative)
+    *value = -*value;
+
+  return TRUE;
+}
+
+static JsonObject *
+get_object (JsonObject  *object,
+            const char  *what,
+            const char  *name,
+            GError     **error)
+{
+  JsonNode *node = require (object, what, name, error);
+
+  if (node == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      wrong_type (node, what, name, "an object", error);
+      return NULL;
+    }
+
+  return json_node_get_object (node);
+}
+
+static gboolean
+decode_kline (JsonObject  *data,
+              PerpKline   *kline,
+              GError     **error)
+{
+  const char *what = "kline";
+  const char *kwhat = "kline \"k\"";
+  PerpCandle *candle = &kline->candle;
+  JsonObject *k;
+  const char *interval;
+  PerpCandleColumn bad_column;
+  const char *reason = NULL;
+
+  if (!get_int (data, what, "E", &kline->event_time, NULL, error)
+      || (k = get_object (data, what, "k", error)) == NULL
+      || (interval = get_string (k, kwhat, "i", error)) == NULL)
+    return FALSE;
+
+  kline->interval = perp_interval_from_string (interval);
+  if (kline->interval == PERP_INTERVAL_UNKNOWN)
+    {
+      g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_FORMAT,
+                   "%s: \"i\" is \"%.20s\", not a known interval", kwhat, interval);
+      return FALSE;
+    }
+
+  if (!get_int (k, kwhat, "t", &candle->open_time, NULL, error)
+      || !get_qty (k, kwhat, "o", &candle->open, error)
+      || !get_qty (k, kwhat, "h", &candle->high, error)
+      || !get_qty (k, kwhat, "l", &candle->low, error)
+      || !get_qty (k, kwhat, "c", &candle->close, error)
+      || !get_qty (k, kwhat, "v", &candle->volume, error)
+      || !get_qty (k, kwhat, "q", &candle->quote_volume, error)
+      || !get_qty (k, kwhat, "V", &candle->taker_buy_volume, error)
+      || !get_int (k, kwhat, "n", &candle->trade_count, NULL, error)
+      || !get_bool (k, kwhat, "x", &kline->closed, error))
+    return FALSE;
+
+  if (!perp_candle_check (candle, PERP_CANDLE_FIELD_ALL, &bad_column, &reason))
+    {
+      g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_NUMBER, "%s: %s: %s",
+                   kwhat, perp_candle_column_name (bad_column), reason);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+get_positive (JsonObject  *object,
+              const char  *what,
+              const char  *name,
+              double      *value,
+              GError     **error)
+{
+  if (!get_qty (object, what, name, value, error))
+    return FALSE;
+  if (*value <= 0)
+    {
+      g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_NUMBER,
+                   "%s: \"%s\" is zero, not a price", what, name);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+decode_mark_price (JsonObject     *data,
+                   PerpMarkPrice  *mark,
+                   GError        **error)
+{
+  const char *what = "markPriceUpdate";
+  JsonNode *r;
+
+  if (!get_int (data, what, "E", &mark->event_time, NULL, error)
+      || !get_positive (data, what, "p", &mark->mark_price, error)
+      || !get_qty (data, what, "i", &mark->index_price, error)
+      || !get_int (data, what, "T", &mark->next_funding_time, NULL, error))
+    return FALSE;
+
+  /* Delivery contracts have no funding and send "r": ""; perpetuals always a rate. */
+  r = json_object_get_member (data, "r");
+  if (r != NULL && _perp_json_holds (r, G_TYPE_STRING) && json_node_get_string (r)[0] == '\0')
+    {
+      mark->funding_rate = 0;
+      return TRUE;
+    }
+
+  return get_signed (data, what, "r", &mark->funding_rate, error);
+}
+
+static gboolean
+decode_force_order (JsonObject     *data,
+                    PerpTickEvent  *event,
+                    GError        **error)
+{
+  const char *what = "forceOrder";
+  const char *owhat = "forceOrder \"o\"";
+  PerpLiqPrint *print = &event->liquidation;
+  JsonObject *o;
+  const char *side;
+  const char *symbol;
+  double price = 0;
+  double average = 0;
+  double filled = 0;
+  double quantity = 0;
+
+  if ((o = get_object (data, what, "o", error)) == NULL
+      || (symbol = get_string (o, owhat, "s", error)) == NULL
+      || (side = get_string (o, owhat, "S", error)) == NULL
+      || !get_int (o, owhat, "T", &print->time, NULL, error)
+      || !get_qty (o, owhat, "p", &price, error)
+      || !get_qty (o, owhat, "q", &quantity, error))
+    return FALSE;
+
+  event->symbol = symbol;
+
+  /* The exchange SELLs a liquidated long out and BUYs a short back. */
+  if (strcmp (side, "SELL") == 0)
+    print->side = PERP_LIQ_SIDE_LONG;
+  else if (strcmp (side, "BUY") == 0)
+    print->side = PERP_LIQ_SIDE_SHORT;
+  else
+    {
+      g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_FORMAT,
+                   "%s: \"S\" is \"%.20s\", not BUY or SELL", owhat, side);
+      return FALSE;
+    }
+
+  /* "ap" and "z" are there once the order filled (always, in practice); the order's
+   * own price and quantity stand in otherwise. */
+  if (json_object_has_member (o, "ap") && !get_qty (o, owhat, "ap", &average, error))
+    return FALSE;
+  if (json_object_has_member (o, "z") && !get_qty (o, owhat, "z", &filled, error))
+    return FALSE;
+
+  print->price = average > 0 ? average : price;
+  print->quantity = filled > 0 ? filled : quantity;
+  if (print->price <= 0)
+    {
+      g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_NUMBER,
+                   "%s: neither \"ap\" nor \"p\" is a positive price", owhat);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 typedef enum
 {
   GUESS_NONE,
@@ -459,6 +668,9 @@ typedef enum
   GUESS_TRADE,
   GUESS_AGG_TRADE,
   GUESS_TICKER,
+  GUESS_KLINE,
+  GUESS_MARK_PRICE,
+  GUESS_FORCE_ORDER,
   GUESS_OTHER,
 } Guess;
 
@@ -473,6 +685,12 @@ guess_from_event_type (const char *e)
     return GUESS_AGG_TRADE;
   if (strcmp (e, "bookTicker") == 0)
     return GUESS_TICKER;
+  if (strcmp (e, "kline") == 0)
+    return GUESS_KLINE;
+  if (strcmp (e, "markPriceUpdate") == 0)
+    return GUESS_MARK_PRICE;
+  if (strcmp (e, "forceOrder") == 0)
+    return GUESS_FORCE_ORDER;
   return GUESS_OTHER;
 }
 
@@ -489,6 +707,12 @@ guess_from_stream (const char *stream)
     return GUESS_AGG_TRADE;
   if (strstr (stream, "@depth") != NULL)
     return GUESS_DEPTH;
+  if (strstr (stream, "@kline_") != NULL)
+    return GUESS_KLINE;
+  if (strstr (stream, "@markPrice") != NULL)
+    return GUESS_MARK_PRICE;
+  if (g_str_has_suffix (stream, "@forceOrder"))
+    return GUESS_FORCE_ORDER;
   return GUESS_NONE;
 }
 
@@ -625,6 +849,15 @@ perp_tick_decoder_decode (PerpTickDecoder  *self,
     case GUESS_TICKER:
       event->kind = PERP_TICK_BOOK_TICKER;
       return decode_ticker (data, &event->ticker, error);
+    case GUESS_KLINE:
+      event->kind = PERP_TICK_KLINE;
+      return decode_kline (data, &event->kline, error);
+    case GUESS_MARK_PRICE:
+      event->kind = PERP_TICK_MARK_PRICE;
+      return decode_mark_price (data, &event->mark, error);
+    case GUESS_FORCE_ORDER:
+      event->kind = PERP_TICK_LIQUIDATION;
+      return decode_force_order (data, event, error);
     case GUESS_OTHER:
       event->kind = PERP_TICK_OTHER;
       return TRUE;

@@ -9,6 +9,9 @@
 
 #include <glib.h>
 
+#include "core/perp-candles.h"
+#include "core/perp-interval.h"
+#include "core/perp-liquidation-map.h"
 #include "core/perp-order-book.h"
 #include "core/perp-trade-flow.h"
 
@@ -30,7 +33,10 @@ typedef enum
  * @PERP_TICK_SNAPSHOT: a REST depth snapshot (the captures' `rest_depth_snapshot` line)
  * @PERP_TICK_TRADE: a trade or an aggregate trade
  * @PERP_TICK_BOOK_TICKER: a best bid/ask update
- * @PERP_TICK_OTHER: a well-formed message of a stream not decoded here (markPrice, ...)
+ * @PERP_TICK_KLINE: a kline stream message (`kline`), forming or closed
+ * @PERP_TICK_MARK_PRICE: a mark price stream message (`markPriceUpdate`)
+ * @PERP_TICK_LIQUIDATION: a liquidation print (`forceOrder`)
+ * @PERP_TICK_OTHER: a well-formed message of a stream not decoded here (24hrTicker, ...)
  */
 typedef enum
 {
@@ -38,10 +44,41 @@ typedef enum
   PERP_TICK_SNAPSHOT,
   PERP_TICK_TRADE,
   PERP_TICK_BOOK_TICKER,
+  PERP_TICK_KLINE,
+  PERP_TICK_MARK_PRICE,
+  PERP_TICK_LIQUIDATION,
   PERP_TICK_OTHER,
 } PerpTickKind;
 
 #define PERP_TICK_N_KINDS (PERP_TICK_OTHER + 1)
+
+/**
+ * PerpKline: a kline stream message
+ * @event_time: E
+ * @interval: the kline's `i`
+ * @candle: its OHLCV (t, o, h, l, c, v, q, V, n)
+ * @closed: `x`: the candle is final; only then may it be committed
+ */
+typedef struct
+{
+  gint64       event_time;
+  PerpInterval interval;
+  PerpCandle   candle;
+  gboolean     closed;
+} PerpKline;
+
+/**
+ * PerpMarkPrice: a markPrice stream message (or a premiumIndex response)
+ * @funding_rate: the estimated rate of the current period (`r`)
+ */
+typedef struct
+{
+  gint64 event_time;
+  double mark_price;
+  double index_price;
+  double funding_rate;
+  gint64 next_funding_time;
+} PerpMarkPrice;
 
 /**
  * PerpTickEvent:
@@ -62,6 +99,9 @@ typedef struct
     PerpDepthSnapshot snapshot;
     PerpTrade         trade;
     PerpBookTicker    ticker;
+    PerpKline         kline;
+    PerpMarkPrice     mark;
+    PerpLiqPrint      liquidation;  /* side LONG: a long was liquidated (a SELL order) */
   };
 } PerpTickEvent;
 
