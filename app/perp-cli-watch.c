@@ -15,6 +15,7 @@
 
 #include "perp-cli-private.h"
 #include "perp-engine.h"
+#include "perp-signal-journal.h"
 #include "io/perp-binance-feed.h"
 #include "io/perp-recorder.h"
 #include "io/perp-replay-feed.h"
@@ -273,6 +274,72 @@ load_exchange_info (const char *path)
   return info;
 }
 
+/* The journal of a watch or replay: --journal FILE, else the config's, else the default
+ * in the user data folder; none with --no-journal. */
+static gboolean
+attach_journal (PerpEngine          *engine,
+                const PerpConfig    *config,
+                const char          *path,
+                gboolean             no_journal,
+                gboolean             synchronous,
+                PerpSignalJournal  **out)
+{
+  g_autoptr(PerpJournal) journal = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *default_path = NULL;
+  PerpSignalJournalParams params;
+
+  *out = NULL;
+  if (no_journal)
+    return TRUE;
+  if (path == NULL)
+    path = config->journal_path;
+  if (path == NULL)
+    path = default_path = perp_journal_default_path ();
+  journal = perp_journal_open (path, PERP_JOURNAL_FLAGS_NONE, &error);
+  if (journal == NULL)
+    {
+      fprintf (stderr, "perpscope-cli: %s\n", error->message);
+      return FALSE;
+    }
+  /* A replay can be run again; live signals cannot. */
+  perp_journal_set_power_safe (journal, !synchronous);
+  perp_signal_journal_params_init (&params);
+  params.min_tier = config->journal_min_tier;
+  params.outcome = config->outcome;
+  params.synchronous = synchronous;
+  *out = perp_signal_journal_new (engine, journal, &params);
+  return TRUE;
+}
+
+/* Waits for the journal's writes and says where they went. */
+static int
+finish_journal (PerpSignalJournal *signal_journal,
+                const char        *path,
+                int                exit_code)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (signal_journal == NULL)
+    return exit_code;
+  if (!perp_signal_journal_flush (signal_journal, &error))
+    {
+      fprintf (stderr, "perpscope-cli: journal: %s\n", error->message);
+      return EXIT_DATA;
+    }
+  fprintf (stderr, "perpscope-cli: journal: %u signals, %u still open\n",
+           perp_signal_journal_get_n_signals (signal_journal), perp_signal_journal_get_n_open (signal_journal));
+  return exit_code;
+}
+
+static void
+on_journal_failed (PerpSignalJournal *signal_journal,
+                   GError            *error,
+                   Session           *session)
+{
+  fprintf (stderr, "perpscope-cli: journal: %s\n", error->message);
+}
+
 static gboolean
 parse_interval_option (GOptionContext *context,
                        const char     *text,
@@ -301,7 +368,10 @@ perp_cli_cmd_watch (int    argc,
   g_autoptr(PerpExchangeInfo) exchange = NULL;
   g_autoptr(PerpEngine) engine = NULL;
   g_autoptr(PerpBinanceFeed) feed = NULL;
+  g_autoptr(PerpSignalJournal) signal_journal = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *journal_path = NULL;
+  gboolean no_journal = FALSE;
   g_autofree char *symbols_text = NULL;
   g_autofree char *interval_text = NULL;
   g_autofree char *config_path = NULL;
@@ -324,6 +394,8 @@ perp_cli_cmd_watch (int    argc,
     { "rest-url", 0, 0, G_OPTION_ARG_STRING, &rest_url, "REST base URL (default https://fapi.binance.com)", "URL" },
     { "ws-url-market", 0, 0, G_OPTION_ARG_STRING, &ws_market, "WebSocket base URL of the market streams", "URL" },
     { "ws-url-public", 0, 0, G_OPTION_ARG_STRING, &ws_public, "WebSocket base URL of the depth streams", "URL" },
+    { "journal", 0, 0, G_OPTION_ARG_FILENAME, &journal_path, "Journal signals and outcomes here (default: the config's, else the user data folder)", "FILE" },
+    { "no-journal", 0, 0, G_OPTION_ARG_NONE, &no_journal, "Do not journal", NULL },
     { NULL }
   };
 
@@ -373,11 +445,16 @@ perp_cli_cmd_watch (int    argc,
   feed = perp_binance_feed_new (&params, (const char * const *) symbols, intervals, n_intervals);
   perp_binance_params_clear (&params);
 
+  if (!attach_journal (engine, config, journal_path, no_journal, FALSE, &signal_journal))
+    return EXIT_DATA;
+  if (signal_journal != NULL)
+    g_signal_connect (signal_journal, "failed", G_CALLBACK (on_journal_failed), &session);
+
   run_session (&session, engine, PERP_FEED (feed));
   if (session.failure != NULL)
     fprintf (stderr, "perpscope-cli: watch: %s\n", session.failure);
   g_free (session.failure);
-  return session.exit_code;
+  return finish_journal (signal_journal, journal_path, session.exit_code);
 }
 
 /* ------------------------------------------------------------------ replay */
@@ -408,7 +485,10 @@ perp_cli_cmd_replay (int    argc,
   g_autoptr(PerpExchangeInfo) exchange = NULL;
   g_autoptr(PerpEngine) engine = NULL;
   g_autoptr(PerpReplayFeed) feed = NULL;
+  g_autoptr(PerpSignalJournal) signal_journal = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *journal_path = NULL;
+  gboolean no_journal = FALSE;
   g_auto(GStrv) data = NULL;
   g_autofree char *speed_text = NULL;
   g_autofree char *interval_text = NULL;
@@ -432,6 +512,8 @@ perp_cli_cmd_replay (int    argc,
     { "lenient", 0, 0, G_OPTION_ARG_NONE, &lenient, "Skip malformed lines (counted) instead of stopping", NULL },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (YAML)", "FILE" },
     { "exchange-info", 0, 0, G_OPTION_ARG_FILENAME, &exchange_path, "exchangeInfo JSON for sizing (default: the bundled one)", "FILE" },
+    { "journal", 0, 0, G_OPTION_ARG_FILENAME, &journal_path, "Journal signals and outcomes here (default: the config's, else the user data folder)", "FILE" },
+    { "no-journal", 0, 0, G_OPTION_ARG_NONE, &no_journal, "Do not journal", NULL },
     { NULL }
   };
 
@@ -481,6 +563,12 @@ perp_cli_cmd_replay (int    argc,
         return EXIT_DATA;
       }
 
+  /* Written in place: the journal then depends on the data alone, like the output. */
+  if (!attach_journal (engine, config, journal_path, no_journal, TRUE, &signal_journal))
+    return EXIT_DATA;
+  if (signal_journal != NULL)
+    g_signal_connect (signal_journal, "failed", G_CALLBACK (on_journal_failed), &session);
+
   session.closes_only = !every_update;
   run_session (&session, engine, PERP_FEED (feed));
   if (perp_replay_feed_get_n_skipped (feed) > 0)
@@ -489,7 +577,7 @@ perp_cli_cmd_replay (int    argc,
   if (session.failure != NULL)
     fprintf (stderr, "perpscope-cli: replay: %s\n", session.failure);
   g_free (session.failure);
-  return session.exit_code;
+  return finish_journal (signal_journal, journal_path, session.exit_code);
 }
 
 /* ------------------------------------------------------------------ record */

@@ -96,6 +96,9 @@ struct _PerpEngine
   guint              generation;    /* bumped by reset: loads from before it are void */
   PerpBreakerState   history;
   gboolean           has_history;
+  PerpBreakerHistoryFunc history_func;
+  gpointer           history_data;
+  GDestroyNotify     history_destroy;
   GArray            *signal_times;  /* gint64: taken signals, for the rate breaker */
 };
 
@@ -296,9 +299,9 @@ trim_series (Symbol *sym,
 
   if (n <= MAX_CANDLES)
     return;
-  perp_analysis_reset (series->analysis);
   {
-    /* reset() keeps the candles only when asked to; rebuild from a copy of the tail. */
+    /* Rebuilt from a copy of the tail: the structure and indicators then start where
+     * the kept history starts, as they would after a restart. */
     g_autoptr(PerpCandles) copy = perp_candles_new (series->interval, series->fields);
     PerpCandle c;
 
@@ -659,7 +662,12 @@ fill_breaker_state (PerpEngine       *self,
   Symbol *btc = lookup (self, "BTCUSDT");
   PerpAnalysis *btc_analysis = NULL;
 
-  if (self->has_history)
+  if (self->history_func != NULL)
+    {
+      perp_breaker_state_init (state);
+      self->history_func (sym->name, perp_analysis_get_now (analysis), state, self->history_data);
+    }
+  else if (self->has_history)
     *state = self->history;
   else
     {
@@ -1026,6 +1034,7 @@ perp_engine_dispose (GObject *object)
     for (guint i = 0; i < self->feeds->len; i++)
       g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->feeds, i), self);
   g_clear_pointer (&self->feeds, g_ptr_array_unref);
+  perp_engine_set_breaker_history_func (self, NULL, NULL, NULL);
 
   G_OBJECT_CLASS (perp_engine_parent_class)->dispose (object);
 }
@@ -1374,4 +1383,19 @@ perp_engine_reset (PerpEngine *self)
   g_array_set_size (self->signal_times, 0);
   self->now = G_MININT64;
   self->generation++;
+}
+
+void
+perp_engine_set_breaker_history_func (PerpEngine             *self,
+                                      PerpBreakerHistoryFunc  func,
+                                      gpointer                user_data,
+                                      GDestroyNotify          destroy)
+{
+  g_return_if_fail (PERP_IS_ENGINE (self));
+
+  if (self->history_destroy != NULL)
+    self->history_destroy (self->history_data);
+  self->history_func = func;
+  self->history_data = user_data;
+  self->history_destroy = destroy;
 }

@@ -133,6 +133,19 @@ void                 perp_engine_set_score_every_event (PerpEngine        *self,
 void                 perp_engine_set_threaded_loading (PerpEngine         *self,
                                                     gboolean               threaded);
 
+/* Fills the journal-backed half of the breakers' state for @symbol at @now (open
+ * positions, last stop-out, signals in the last hour, today's result).  Pointers it
+ * puts in @state must stay valid until the next call. */
+typedef void (*PerpBreakerHistoryFunc) (const char       *symbol,
+                                        gint64            now,
+                                        PerpBreakerState *state,
+                                        gpointer          user_data);
+
+void                 perp_engine_set_breaker_history_func (PerpEngine     *self,
+                                                    PerpBreakerHistoryFunc func,
+                                                    gpointer               user_data,
+                                                    GDestroyNotify         destroy);
+
 /* Replaces the breakers' journal-backed state (open positions, last stop-out, today's
  * result ...); without it they see an empty history. */
 void                 perp_engine_set_breaker_history (PerpEngine          *self,

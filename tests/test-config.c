@@ -272,6 +272,12 @@ assert_same_config (const PerpConfig *a,
   assert_same_sizing (&a->sizing, &b->sizing);
   assert_same_breakers (&a->breakers, &b->breakers);
   assert_same_feed (&a->feed, &b->feed);
+  g_assert_cmpstr (a->journal_path, ==, b->journal_path);
+  g_assert_cmpint (a->journal_min_tier, ==, b->journal_min_tier);
+  g_assert_cmpint (a->outcome.entry_mode, ==, b->outcome.entry_mode);
+  g_assert_cmpfloat (a->outcome.taker_fee, ==, b->outcome.taker_fee);
+  g_assert_cmpfloat (a->outcome.slippage_bps, ==, b->outcome.slippage_bps);
+  g_assert_cmpuint (a->outcome.max_candles, ==, b->outcome.max_candles);
 }
 
 /* The strings the structure config points at belong to the config itself. */

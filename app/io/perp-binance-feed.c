@@ -468,6 +468,9 @@ typedef struct
   Track           *track;
   gint64           start_time;
   guint            limit;
+  /* The exchange's time when we ask, not when the answer is read: the stream may have
+   * moved the clock past the close of the row that was forming when Binance wrote it. */
+  gint64           closed_before;
 } KlinesCall;
 
 static void
@@ -685,7 +688,7 @@ klines_fetched_cb (GObject      *source,
                                 call->symbol->name, perp_interval_to_string (call->track->interval),
                                 call->start_time);
   job->interval = call->track->interval;
-  job->closed_before = exchange_now (self);
+  job->closed_before = call->closed_before;
 
   task = g_task_new (NULL, self->cancellable, klines_decoded_cb, call);
   g_task_set_source_tag (task, klines_fetched_cb);
@@ -712,6 +715,7 @@ fetch_klines (PerpBinanceFeed *self,
   call->track = track;
   call->start_time = start_time;
   call->limit = limit;
+  call->closed_before = exchange_now (self);
 
   query = g_strdup_printf ("symbol=%s&interval=%s&startTime=%" G_GINT64_FORMAT "&limit=%u",
                            symbol->name, perp_interval_to_string (track->interval), start_time, limit);

@@ -150,6 +150,19 @@ tier_name_at (guint i)
   return perp_tier_name ((PerpTier) i);
 }
 
+static const Choice tier_choices[] = {
+  { "low", PERP_TIER_LOW },
+  { "medium", PERP_TIER_MEDIUM },
+  { "high", PERP_TIER_HIGH },
+  { NULL, 0 },
+};
+
+static const Choice entry_choices[] = {
+  { "next_open", PERP_ENTRY_NEXT_OPEN },
+  { "limit", PERP_ENTRY_LIMIT },
+  { NULL, 0 },
+};
+
 static const Choice volatility_choices[] = {
   { "atr", PERP_STRUCTURE_VOLATILITY_ATR },
   { "cumulative_range", PERP_STRUCTURE_VOLATILITY_CUMULATIVE_RANGE },
@@ -1265,6 +1278,19 @@ load_ws_url_public (Loader *l, const Field *field, yaml_node_t *key, yaml_node_t
   return load_url (l, path, value, schemes, &l->config->feed.ws_url_public);
 }
 
+/* The journal's file: "" (or no key) means the default in the user data folder. */
+static gboolean
+load_journal_path (Loader *l, const Field *field, yaml_node_t *key, yaml_node_t *value, const char *path)
+{
+  const char *text;
+
+  if (!get_string (l, value, path, "a file path", &text))
+    return FALSE;
+  g_free (l->config->journal_path);
+  l->config->journal_path = *text != '\0' ? g_strdup (text) : NULL;
+  return TRUE;
+}
+
 static gboolean
 load_time_zone (Loader      *l,
                 const Field *field,
@@ -1705,6 +1731,17 @@ static const Field feed_fields[] = {
   { NULL },
 };
 
+static const Field journal_fields[] = {
+  { .key = "path", .type = FIELD_CUSTOM, .load = load_journal_path },
+  { .key = "min_tier", .type = FIELD_CHOICE, AT (journal_min_tier), .choices = tier_choices },
+  { .key = "entry", .type = FIELD_CHOICE, AT (outcome.entry_mode), .choices = entry_choices },
+  { .key = "taker_fee", .type = FIELD_DOUBLE, AT (outcome.taker_fee), .min = 0, .max = 0.01,
+    .hint = "a fraction of notional per side: 0.0005 is 0.05 %" },
+  { .key = "slippage_bps", .type = FIELD_DOUBLE, AT (outcome.slippage_bps), .min = 0, .max = 1000 },
+  { .key = "max_candles", .type = FIELD_UINT, AT (outcome.max_candles), .min = 0, .max = 1000000 },
+  { NULL },
+};
+
 static const Field top_fields[] = {
   { .key = "symbols", .type = FIELD_CUSTOM, .load = load_symbols },
   { .key = "timeframes", .type = FIELD_SECTION, .fields = timeframes_fields },
@@ -1714,6 +1751,7 @@ static const Field top_fields[] = {
   { .key = "risk", .type = FIELD_SECTION, .fields = risk_fields },
   { .key = "breakers", .type = FIELD_SECTION, .fields = breakers_fields },
   { .key = "feed", .type = FIELD_SECTION, .fields = feed_fields },
+  { .key = "journal", .type = FIELD_SECTION, .fields = journal_fields },
   { NULL },
 };
 
@@ -1745,6 +1783,8 @@ config_new_raw (void)
   perp_sizing_params_init (&config->sizing);
   perp_breaker_params_init (&config->breakers);
   perp_binance_params_init (&config->feed);
+  config->journal_min_tier = PERP_TIER_LOW;
+  perp_outcome_params_init (&config->outcome);
 
   /* The structure defaults point at static strings; the config owns its own. */
   config->time_zone = g_strdup (config->structure.time_zone != NULL ? config->structure.time_zone : "UTC");
@@ -2087,6 +2127,7 @@ perp_config_copy (const PerpConfig *config)
   copy->chart_intervals = g_memdup2 (config->chart_intervals, sizeof (PerpInterval) * config->n_chart_intervals);
   copy->path = g_strdup (config->path);
   perp_binance_params_copy (&config->feed, &copy->feed);
+  copy->journal_path = g_strdup (config->journal_path);
   copy->time_zone = g_strdup (config->time_zone);
   if (config->structure.time_zone == config->time_zone)
     copy->structure.time_zone = copy->time_zone;
@@ -2109,6 +2150,7 @@ perp_config_free (PerpConfig *config)
   g_free (config->chart_intervals);
   g_free (config->path);
   perp_binance_params_clear (&config->feed);
+  g_free (config->journal_path);
   g_free (config->time_zone);
   for (guint k = 0; k < PERP_STRUCTURE_MAX_KILLZONES; k++)
     g_free (config->killzone_names[k]);

@@ -13,6 +13,7 @@
 #include "core/perp-plan.h"
 #include "core/perp-score.h"
 #include "core/perp-sizing.h"
+#include "core/perp-outcome.h"
 #include "core/perp-structure.h"
 #include "perp-binance-feed.h"
 
@@ -50,6 +51,9 @@ typedef enum
  *   weights already normalised to sum 1
  * @plan: the trade plan (`risk`: stops and targets)
  * @sizing: the position size (`risk`: amount, mode, tier scale, heat)
+ * @journal_path: the journal file (`journal.path`), NULL for the default
+ * @journal_min_tier: scores journaled on a close are those of at least this tier
+ * @outcome: how outcomes are followed (`journal`: entry, fees, slippage, max hold)
  * @feed: the Binance feed (`feed`): base URLs, request budget, timeouts, reconnects
  * @breakers: the circuit breakers (`breakers`)
  * @path: (nullable): the file it was loaded from, %NULL for defaults and in-memory data
@@ -71,6 +75,9 @@ typedef struct
   PerpSizingParams      sizing;
   PerpBreakerParams     breakers;
   PerpBinanceParams     feed;
+  char                 *journal_path;
+  PerpTier              journal_min_tier;
+  PerpOutcomeParams     outcome;
   char                 *path;
 
   char                 *time_zone;

@@ -218,6 +218,8 @@ PerpJournal         *perp_journal_open             (const char               *pa
 const char          *perp_journal_get_path         (PerpJournal              *self);
 void                 perp_journal_set_busy_timeout (PerpJournal              *self,
                                                     guint                     timeout_ms);
+void                 perp_journal_set_power_safe   (PerpJournal              *self,
+                                                    gboolean                  power_safe);
 gboolean             perp_journal_set_size_limit   (PerpJournal              *self,
                                                     gint64                    max_bytes,
                                                     GError                  **error);

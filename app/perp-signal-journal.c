@@ -1,0 +1,459 @@
+/* perp-signal-journal.c
+ *
+ * Copyright 2026 The Perpscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "perp-signal-journal.h"
+
+/* A taken signal whose plan is being followed. */
+typedef struct
+{
+  gint64              id;          /* 0 while its insert is queued */
+  char               *symbol;
+  gint64              last_fed;    /* open time of the last candle given to the tracker */
+  PerpOutcomeTracker *tracker;
+  PerpOutcomeState    written_state;
+  guint               written_exits;
+  gboolean            dirty;       /* changed since the last write */
+} Open;
+
+struct _PerpSignalJournal
+{
+  GObject                  parent_instance;
+
+  PerpEngine              *engine;      /* weak: the engine outlives us or disposes us */
+  PerpJournal             *journal;
+  PerpSignalJournalParams  params;
+  GPtrArray               *open;        /* Open* */
+  GCancellable            *cancellable;
+  guint                    n_pending;   /* async writes not yet finished */
+  guint                    n_signals;
+  GError                  *error;       /* the first failed write, until flush reports it */
+  PerpJournalHistory      *history;     /* what the breakers last read; kept alive for them */
+  GArray                  *unconfirmed; /* gint64 times of taken signals still queued */
+};
+
+G_DEFINE_FINAL_TYPE (PerpSignalJournal, perp_signal_journal, G_TYPE_OBJECT)
+
+enum {
+  FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+open_free (Open *open)
+{
+  g_free (open->symbol);
+  g_clear_pointer (&open->tracker, perp_outcome_tracker_free);
+  g_free (open);
+}
+
+void
+perp_signal_journal_params_init (PerpSignalJournalParams *params)
+{
+  params->min_tier = PERP_TIER_LOW;
+  perp_outcome_params_init (&params->outcome);
+  params->synchronous = FALSE;
+}
+
+static void
+report_failure (PerpSignalJournal *self,
+                const GError      *error)
+{
+  if (self->error == NULL)
+    self->error = g_error_copy (error);
+  g_signal_emit (self, signals[FAILED], 0, error);
+}
+
+/* ------------------------------------------------------------------ outcomes */
+
+static void
+outcome_written (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerpSignalJournal) self = user_data;
+
+  self->n_pending--;
+  if (!perp_journal_update_outcome_finish (PERP_JOURNAL (source), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    report_failure (self, error);
+}
+
+static void
+write_outcome (PerpSignalJournal *self,
+               Open              *open)
+{
+  const PerpOutcome *outcome = perp_outcome_tracker_get (open->tracker);
+  g_autoptr(GError) error = NULL;
+
+  if (open->id == 0)
+    return;  /* written once the insert returns its id */
+  open->written_state = outcome->state;
+  open->written_exits = outcome->n_exits;
+  open->dirty = FALSE;
+  if (self->params.synchronous)
+    {
+      if (!perp_journal_update_outcome (self->journal, open->id, outcome, &error))
+        {
+          open->dirty = TRUE;
+          report_failure (self, error);
+        }
+      return;
+    }
+  self->n_pending++;
+  perp_journal_update_outcome_async (self->journal, open->id, outcome, self->cancellable, outcome_written,
+                                     g_object_ref (self));
+}
+
+/* Feeds the closes after each open signal to its tracker.  Outcomes are written when
+ * they change state or exit part of the position, and when they close: the journal
+ * holds every event without a write per candle. */
+static void
+follow_candles (PerpSignalJournal *self,
+                const char        *symbol)
+{
+  PerpAnalysis *analysis = perp_engine_get_analysis (self->engine, symbol);
+  const PerpCandles *candles;
+  guint n;
+
+  if (analysis == NULL)
+    return;
+  candles = perp_analysis_get_candles (analysis);
+  n = perp_candles_get_length (candles);
+
+  for (guint i = 0; i < self->open->len; )
+    {
+      Open *open = g_ptr_array_index (self->open, i);
+      const PerpOutcome *outcome;
+      guint first;
+
+      if (g_strcmp0 (open->symbol, symbol) != 0)
+        {
+          i++;
+          continue;
+        }
+      first = perp_candles_lower_bound (candles, open->last_fed + 1);
+      for (guint c = first; c < n; c++)
+        {
+          PerpCandle candle;
+          g_autoptr(GError) error = NULL;
+
+          perp_candles_get_candle (candles, c, &candle);
+          open->last_fed = candle.open_time;
+          if (!perp_outcome_tracker_add (open->tracker, &candle, &error))
+            {
+              /* A candle the tracker cannot take (before the signal after a reset) is
+               * the engine's history, not a trade event. */
+              g_debug ("%s: outcome: %s", symbol, error->message);
+              continue;
+            }
+          outcome = perp_outcome_tracker_get (open->tracker);
+          if (outcome->state != open->written_state || outcome->n_exits != open->written_exits)
+            open->dirty = TRUE;
+          if (perp_outcome_is_closed (outcome))
+            break;
+        }
+      outcome = perp_outcome_tracker_get (open->tracker);
+      if (open->dirty)
+        write_outcome (self, open);
+      if (perp_outcome_is_closed (outcome) && !open->dirty && open->id != 0)
+        g_ptr_array_remove_index (self->open, i);
+      else
+        i++;
+    }
+}
+
+/* ------------------------------------------------------------------ signals */
+
+typedef struct
+{
+  PerpSignalJournal *self;
+  Open              *open;   /* NULL for a signal that is only journaled */
+  gint64             time;
+} Insert;
+
+static void
+signal_inserted (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Insert *insert = user_data;
+  g_autoptr(PerpSignalJournal) self = insert->self;
+  g_autoptr(GError) error = NULL;
+  gint64 id = perp_journal_add_signal_finish (PERP_JOURNAL (source), result, &error);
+
+  self->n_pending--;
+  for (guint i = 0; i < self->unconfirmed->len; i++)
+    if (g_array_index (self->unconfirmed, gint64, i) == insert->time)
+      {
+        g_array_remove_index (self->unconfirmed, i);
+        break;
+      }
+  if (id <= 0)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        report_failure (self, error);
+      if (insert->open != NULL)
+        g_ptr_array_remove (self->open, insert->open);
+      g_free (insert);
+      return;
+    }
+  if (insert->open != NULL && g_ptr_array_find (self->open, insert->open, NULL))
+    {
+      insert->open->id = id;
+      if (insert->open->dirty)
+        write_outcome (self, insert->open);
+    }
+  g_free (insert);
+}
+
+static const char *
+status_reason (const PerpEngineUpdate *update)
+{
+  switch (update->status)
+    {
+    case PERP_SIGNAL_BLOCKED:
+      for (guint i = 0; i < update->verdict->n_results; i++)
+        if (update->verdict->results[i].action == PERP_BREAKER_BLOCK)
+          return update->verdict->results[i].reason;
+      return NULL;
+    case PERP_SIGNAL_BELOW_THRESHOLD:
+      return "confidence under the required threshold";
+    case PERP_SIGNAL_NO_PLAN:
+      return perp_plan_status_name (update->plan->status);
+    case PERP_SIGNAL_NEUTRAL:
+      return "no direction";
+    case PERP_SIGNAL_TAKEN:
+    case PERP_N_SIGNAL_STATUSES:
+    default:
+      return NULL;
+    }
+}
+
+static void
+on_score_changed (PerpEngine             *engine,
+                  const PerpEngineUpdate *update,
+                  PerpSignalJournal      *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *reason;
+  Open *open = NULL;
+
+  if (!update->on_close || update->score->tier < self->params.min_tier
+      || update->score->tier == PERP_TIER_NEUTRAL)
+    return;
+
+  if (update->status == PERP_SIGNAL_TAKEN)
+    {
+      open = g_new0 (Open, 1);
+      open->symbol = g_strdup (update->symbol);
+      open->last_fed = update->time - perp_interval_to_ms (update->interval);
+      open->written_state = PERP_N_OUTCOME_STATES;
+      open->tracker = perp_outcome_tracker_new (update->plan, perp_interval_to_ms (update->interval),
+                                                &self->params.outcome, &error);
+      if (open->tracker == NULL)
+        {
+          g_warning ("%s: cannot follow the plan: %s", update->symbol, error->message);
+          g_clear_error (&error);
+          g_clear_pointer (&open, open_free);
+        }
+      else
+        g_ptr_array_add (self->open, open);
+    }
+
+  reason = status_reason (update);
+  self->n_signals++;
+  if (self->params.synchronous)
+    {
+      gint64 id = perp_journal_add_signal (self->journal, update->symbol, update->interval, update->score,
+                                           update->plan, update->verdict, update->status, reason, &error);
+
+      if (id <= 0)
+        {
+          report_failure (self, error);
+          if (open != NULL)
+            g_ptr_array_remove (self->open, open);
+        }
+      else if (open != NULL)
+        open->id = id;
+      return;
+    }
+
+  {
+    Insert *insert = g_new0 (Insert, 1);
+
+    insert->self = g_object_ref (self);
+    insert->open = open;
+    insert->time = update->time;
+    if (update->status == PERP_SIGNAL_TAKEN)
+      g_array_append_val (self->unconfirmed, insert->time);
+    self->n_pending++;
+    perp_journal_add_signal_async (self->journal, update->symbol, update->interval, update->score, update->plan,
+                                   update->verdict, update->status, reason, self->cancellable,
+                                   signal_inserted, insert);
+  }
+}
+
+static void
+on_symbol_changed (PerpEngine        *engine,
+                   const char        *symbol,
+                   guint              what,
+                   PerpSignalJournal *self)
+{
+  if (what & PERP_ENGINE_CHANGE_CANDLES)
+    follow_candles (self, symbol);
+}
+
+/* The breakers read the journal: what it holds plus the signals still on their way
+ * to it. */
+static void
+fill_history (const char       *symbol,
+              gint64            now,
+              PerpBreakerState *state,
+              gpointer          user_data)
+{
+  PerpSignalJournal *self = user_data;
+  g_autoptr(GError) error = NULL;
+  PerpJournalHistory *history = perp_journal_get_history (self->journal, now, symbol, &error);
+
+  if (history == NULL)
+    {
+      report_failure (self, error);
+      return;
+    }
+  g_clear_pointer (&self->history, perp_journal_history_free);
+  self->history = history;
+  *state = history->state;
+  for (guint i = 0; i < self->unconfirmed->len; i++)
+    if (g_array_index (self->unconfirmed, gint64, i) > now - 3600 * 1000)
+      state->signals_last_hour++;
+}
+
+/* ------------------------------------------------------------------ GObject */
+
+static void
+perp_signal_journal_dispose (GObject *object)
+{
+  PerpSignalJournal *self = PERP_SIGNAL_JOURNAL (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->engine != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->engine, self);
+      perp_engine_set_breaker_history_func (self->engine, NULL, NULL, NULL);
+      g_object_remove_weak_pointer (G_OBJECT (self->engine), (gpointer *) &self->engine);
+      self->engine = NULL;
+    }
+  G_OBJECT_CLASS (perp_signal_journal_parent_class)->dispose (object);
+}
+
+static void
+perp_signal_journal_finalize (GObject *object)
+{
+  PerpSignalJournal *self = PERP_SIGNAL_JOURNAL (object);
+
+  g_clear_pointer (&self->open, g_ptr_array_unref);
+  g_clear_pointer (&self->history, perp_journal_history_free);
+  g_clear_pointer (&self->unconfirmed, g_array_unref);
+  g_clear_error (&self->error);
+  g_clear_object (&self->journal);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (perp_signal_journal_parent_class)->finalize (object);
+}
+
+static void
+perp_signal_journal_class_init (PerpSignalJournalClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = perp_signal_journal_dispose;
+  object_class->finalize = perp_signal_journal_finalize;
+
+  signals[FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+perp_signal_journal_init (PerpSignalJournal *self)
+{
+  self->open = g_ptr_array_new_with_free_func ((GDestroyNotify) open_free);
+  self->cancellable = g_cancellable_new ();
+  self->unconfirmed = g_array_new (FALSE, FALSE, sizeof (gint64));
+}
+
+PerpSignalJournal *
+perp_signal_journal_new (PerpEngine                    *engine,
+                         PerpJournal                   *journal,
+                         const PerpSignalJournalParams *params)
+{
+  PerpSignalJournal *self;
+
+  g_return_val_if_fail (PERP_IS_ENGINE (engine), NULL);
+  g_return_val_if_fail (PERP_IS_JOURNAL (journal), NULL);
+
+  self = g_object_new (PERP_TYPE_SIGNAL_JOURNAL, NULL);
+  self->engine = engine;
+  g_object_add_weak_pointer (G_OBJECT (engine), (gpointer *) &self->engine);
+  self->journal = g_object_ref (journal);
+  if (params != NULL)
+    self->params = *params;
+  else
+    perp_signal_journal_params_init (&self->params);
+
+  /* Connected before anyone else who prints: a signal is journaled when it is shown. */
+  g_signal_connect (engine, "score-changed", G_CALLBACK (on_score_changed), self);
+  g_signal_connect (engine, "symbol-changed", G_CALLBACK (on_symbol_changed), self);
+  perp_engine_set_breaker_history_func (engine, fill_history, self, NULL);
+  return self;
+}
+
+gboolean
+perp_signal_journal_flush (PerpSignalJournal  *self,
+                           GError            **error)
+{
+  g_return_val_if_fail (PERP_IS_SIGNAL_JOURNAL (self), FALSE);
+
+  while (self->n_pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+  /* Open signals: their MFE/MAE and candles so far. */
+  for (guint i = 0; i < self->open->len; i++)
+    {
+      Open *open = g_ptr_array_index (self->open, i);
+      gboolean synchronous = self->params.synchronous;
+
+      self->params.synchronous = TRUE;
+      write_outcome (self, open);
+      self->params.synchronous = synchronous;
+    }
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+guint
+perp_signal_journal_get_n_signals (PerpSignalJournal *self)
+{
+  g_return_val_if_fail (PERP_IS_SIGNAL_JOURNAL (self), 0);
+  return self->n_signals;
+}
+
+guint
+perp_signal_journal_get_n_open (PerpSignalJournal *self)
+{
+  g_return_val_if_fail (PERP_IS_SIGNAL_JOURNAL (self), 0);
+  return self->open->len;
+}

@@ -1,0 +1,233 @@
+/* test-signal-journal.c: the engine's signals and outcomes in the journal
+ *
+ * Copyright 2026 The Perpscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "perp-signal-journal.h"
+#include "perp-test-support.h"
+
+#define TEST_TYPE_FEED (test_feed_get_type ())
+G_DECLARE_FINAL_TYPE (TestFeed, test_feed, TEST, FEED, GObject)
+
+struct _TestFeed
+{
+  GObject parent_instance;
+};
+
+static void
+test_feed_start (PerpFeed *feed)
+{
+}
+
+static PerpFeedState
+test_feed_get_state (PerpFeed *feed)
+{
+  return PERP_FEED_STATE_REPLAYING;
+}
+
+static void
+test_feed_iface_init (PerpFeedInterface *iface)
+{
+  iface->start = test_feed_start;
+  iface->stop = test_feed_start;
+  iface->get_state = test_feed_get_state;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestFeed, test_feed, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (PERP_TYPE_FEED, test_feed_iface_init))
+
+static void
+test_feed_class_init (TestFeedClass *klass)
+{
+}
+
+static void
+test_feed_init (TestFeed *self)
+{
+}
+
+/* What the engine said, kept to check the journal against. */
+typedef struct
+{
+  gint64           time;
+  PerpTier         tier;
+  PerpSignalStatus status;
+  PerpPlan         plan;
+} Seen;
+
+static void
+on_score (PerpEngine             *engine,
+          const PerpEngineUpdate *update,
+          GArray                 *seen)
+{
+  Seen s;
+
+  if (!update->on_close)
+    return;
+  s.time = update->time;
+  s.tier = update->score->tier;
+  s.status = update->status;
+  s.plan = *update->plan;
+  g_array_append_val (seen, s);
+}
+
+static void
+run (gboolean synchronous)
+{
+  g_autofree char *csv = perp_test_fixture_path ("journal/ETHUSDT_15m_2023-03-09_7days.csv");
+  g_autofree char *dir = g_dir_make_tmp ("perp-signal-journal-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "journal.sqlite", NULL);
+  g_autoptr(PerpCandles) candles = NULL;
+  g_autoptr(PerpConfig) config = perp_config_new_default ();
+  g_autoptr(PerpEngine) engine = NULL;
+  g_autoptr(PerpJournal) journal = NULL;
+  g_autoptr(PerpSignalJournal) signal_journal = NULL;
+  g_autoptr(TestFeed) feed = g_object_new (TEST_TYPE_FEED, NULL);
+  g_autoptr(GArray) seen = g_array_new (FALSE, FALSE, sizeof (Seen));
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  PerpSignalJournalParams params;
+  PerpJournalQuery query;
+  PerpCsvReport report = { 0 };
+  guint n, n_journaled = 0, n_taken = 0, n_closed = 0;
+
+  candles = perp_candle_csv_load (csv, 0, &report, &error);
+  g_assert_no_error (error);
+  perp_csv_report_clear (&report);
+  n = perp_candles_get_length (candles);
+
+  config->signal_interval = PERP_INTERVAL_15M;
+  config->htf_interval = perp_score_default_htf (PERP_INTERVAL_15M);
+  config->score.htf_interval = config->htf_interval;
+  g_strfreev (config->symbols);
+  config->symbols = g_strsplit ("ETHUSDT", ",", -1);
+  engine = perp_engine_new (config, NULL, &error);
+  g_assert_no_error (error);
+  perp_engine_add_feed (engine, PERP_FEED (feed));
+  journal = perp_journal_open (path, PERP_JOURNAL_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  perp_signal_journal_params_init (&params);
+  params.min_tier = PERP_TIER_MEDIUM;
+  params.synchronous = synchronous;
+  signal_journal = perp_signal_journal_new (engine, journal, &params);
+  g_signal_connect (engine, "score-changed", G_CALLBACK (on_score), seen);
+
+  for (guint i = 0; i < n; i++)
+    {
+      PerpCandle c;
+
+      perp_candles_get_candle (candles, i, &c);
+      perp_feed_emit_candle_closed (PERP_FEED (feed), "ETHUSDT", PERP_INTERVAL_15M, &c);
+    }
+  g_assert_true (perp_signal_journal_flush (signal_journal, &error));
+  g_assert_no_error (error);
+
+  /* Every close of the tier or above is in the journal, with the engine's status, in
+   * order; nothing else is. */
+  perp_journal_query_init (&query);
+  rows = perp_journal_list_signals (journal, &query, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < seen->len; i++)
+    {
+      const Seen *s = &g_array_index (seen, Seen, i);
+
+      if (s->tier < PERP_TIER_MEDIUM)
+        continue;
+      n_journaled++;
+      if (s->status == PERP_SIGNAL_TAKEN)
+        n_taken++;
+    }
+  g_assert_cmpuint (rows->len, ==, n_journaled);
+  g_assert_cmpuint (perp_signal_journal_get_n_signals (signal_journal), ==, n_journaled);
+  g_assert_cmpuint (n_taken, >, 0);
+
+  for (guint r = 0; r < rows->len; r++)
+    {
+      const PerpJournalSignal *row = g_ptr_array_index (rows, r);
+      const Seen *s = NULL;
+      PerpOutcome stored;
+
+      for (guint i = 0; i < seen->len && s == NULL; i++)
+        if (g_array_index (seen, Seen, i).time == row->time)
+          s = &g_array_index (seen, Seen, i);
+      g_assert_nonnull (s);
+      g_assert_cmpint (row->status, ==, s->status);
+      g_assert_cmpint (row->tier, ==, s->tier);
+      if (s->status != PERP_SIGNAL_TAKEN)
+        continue;
+
+      /* The stored outcome is what a tracker of its own makes of the same plan over
+       * the candles after the signal. */
+      g_assert_true (perp_journal_get_outcome (journal, row->id, &stored, &error));
+      g_assert_no_error (error);
+      {
+        g_autoptr(PerpOutcomeTracker) tracker = perp_outcome_tracker_new (&s->plan, 15 * 60 * 1000,
+                                                                          &params.outcome, &error);
+        const PerpOutcome *expected;
+
+        g_assert_no_error (error);
+        for (guint i = perp_candles_lower_bound (candles, row->time); i < n; i++)
+          {
+            PerpCandle c;
+
+            perp_candles_get_candle (candles, i, &c);
+            g_assert_true (perp_outcome_tracker_add (tracker, &c, &error));
+            if (perp_outcome_is_closed (perp_outcome_tracker_get (tracker)))
+              break;
+          }
+        expected = perp_outcome_tracker_get (tracker);
+        g_assert_cmpint (stored.state, ==, expected->state);
+        g_assert_cmpint (stored.exit_time, ==, expected->exit_time);
+        g_assert_cmpuint (stored.n_exits, ==, expected->n_exits);
+        g_assert_cmpfloat_with_epsilon (stored.realised_r, expected->realised_r, 1e-9);
+        g_assert_cmpfloat_with_epsilon (stored.mfe_r, expected->mfe_r, 1e-9);
+        g_assert_cmpfloat_with_epsilon (stored.mae_r, expected->mae_r, 1e-9);
+        if (perp_outcome_is_closed (expected))
+          n_closed++;
+      }
+    }
+  g_assert_cmpuint (n_closed, >, 0);
+
+  g_clear_object (&signal_journal);
+  g_clear_object (&journal);
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+    g_unlink (wal);
+    g_unlink (shm);
+    g_unlink (path);
+    g_rmdir (dir);
+  }
+}
+
+static void
+test_synchronous (void)
+{
+  run (TRUE);
+}
+
+/* Through the writer thread: the same journal, the main loop never waiting on disk. */
+static void
+test_asynchronous (void)
+{
+  run (FALSE);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/signal-journal/synchronous", test_synchronous);
+  g_test_add_func ("/signal-journal/asynchronous", test_asynchronous);
+
+  return g_test_run ();
+}
