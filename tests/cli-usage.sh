@@ -567,5 +567,62 @@ expect_rc 0
 expect_grep "$tmp/out" "live: one candle closes"
 report "bench score runs on a file"
 
+
+# ---- replay, watch, record: the engine end to end
+
+# Three and a half minutes of real trades: their 1m candles close three times.
+capture="$fixtures/replay/binance_spot_ETHUSDT_20240808_trades_from_235630.jsonl.gz"
+run replay --data "$btc5" --interval 15m --no-journal --json
+expect_rc 0
+cp "$tmp/out" "$tmp/replay1.json"
+run replay --data "$btc5" --interval 15m --no-journal --json --speed 20000
+expect_rc 0
+cmp -s "$tmp/out" "$tmp/replay1.json" || fail "a paced replay printed other lines than a replay at max speed"
+expect_grep "$tmp/replay1.json" '"type":"state","state":"finished"'
+# One score per 15m candle the 5m file completes: 2 days = 192 (the engine builds them).
+[ "$(grep -c '"type":"score"' "$tmp/replay1.json")" -eq 192 ] \
+  || fail "expected 192 score lines, got $(grep -c '"type":"score"' "$tmp/replay1.json")"
+report "replay: one score per signal close, the same at any speed"
+
+run replay --data "$capture" --interval 1m --no-journal
+expect_rc 0
+cp "$tmp/out" "$tmp/capture1.txt"
+[ "$(grep -c ' long / ' "$tmp/capture1.txt")" -ge 3 ] || fail "the capture gave fewer than 3 score lines"
+run replay --data "$capture" --interval 1m --no-journal
+cmp -s "$tmp/out" "$tmp/capture1.txt" || fail "two replays of one capture differ"
+report "replay of a tick capture prints the same updates every run"
+
+run replay --data "$btc5" --interval 15m --journal "$tmp/j.sqlite"
+expect_rc 0
+expect_grep "$tmp/err" "journal:"
+[ -s "$tmp/j.sqlite" ] || fail "no journal written"
+run export --journal "$tmp/j.sqlite" --format csv --out "$tmp/j.csv"
+expect_rc 0
+[ "$(wc -l < "$tmp/j.csv")" -gt 1 ] || fail "the exported CSV has no signals"
+report "replay --journal then export --format csv"
+
+run replay --data "$tmp/no-such-file.csv" --no-journal
+expect_rc 1
+expect_grep "$tmp/err" "no-such-file.csv"
+report "replay: a missing file is a data error naming it"
+
+run replay --data "$btc5" --speed fast
+expect_rc 2
+report "replay: a bad --speed is a usage error"
+
+run watch --symbols BTCUSDT --no-journal --rest-url http://127.0.0.1:1 --ws-url-market ws://127.0.0.1:1/market --ws-url-public ws://127.0.0.1:1/public
+expect_rc 1
+expect_grep "$tmp/err" "connection refused by 127.0.0.1:1"
+report "watch: an unreachable exchange fails with exit 1 and says why"
+
+run record --symbols BTCUSDT --out "$tmp/rec" --duration 5s --rest-url http://127.0.0.1:1
+expect_rc 1
+expect_grep "$tmp/err" "refused"
+report "record: an unreachable exchange fails with exit 1 and says why"
+
+run record --symbols BTCUSDT --out "$tmp/rec" --duration soon
+expect_rc 2
+report "record: a bad --duration is a usage error"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
