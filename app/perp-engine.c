@@ -65,7 +65,6 @@ typedef struct
   PerpTradeFlow    *flow;
   PerpOiSeries     *oi;
   PerpLiqMap       *liq_map;
-  GPtrArray        *feeds;             /* the feeds that delivered data for it (weak) */
 
   /* Last update, kept for perp_engine_get_last_update(). */
   gboolean          has_update;
@@ -205,7 +204,6 @@ symbol_free (Symbol *sym)
   g_clear_pointer (&sym->flow, perp_trade_flow_free);
   g_clear_pointer (&sym->oi, perp_oi_series_unref);
   g_clear_pointer (&sym->liq_map, perp_liq_map_unref);
-  g_clear_pointer (&sym->feeds, g_ptr_array_unref);
   perp_breaker_verdict_clear (&sym->verdict);
   g_free (sym->name);
   g_free (sym);
@@ -559,10 +557,13 @@ candles_loaded (Symbol            *sym,
   const gint64 *block_time = perp_candles_get_open_time (block);
   guint i = 0, j = 0;
   gboolean appended_only;
+  gint64 have_last;
   PerpCandle c;
 
   if (n_block == 0)
     return;
+  /* Kept by value: the rebuild below frees the analysis @have points into. */
+  have_last = n_have > 0 ? have_time[n_have - 1] : G_MININT64;
   advance_now (self, block_time[n_block - 1] + perp_interval_to_ms (interval));
 
   /* A block that only extends the series is pushed like closes (cheap, and it keeps
@@ -646,7 +647,7 @@ candles_loaded (Symbol            *sym,
     for (guint k = 0; k < n_block; k++)
       {
         perp_candles_get_candle (block, k, &c);
-        if (n_have == 0 || c.open_time > have_time[n_have - 1])
+        if (c.open_time > have_last)
           aggregate_from (sym, interval, &c);
       }
 }

@@ -17,6 +17,7 @@
 #include "io/perp-binance-feed.h"
 #include "io/perp-candle-csv.h"
 #include "io/perp-tick-reader.h"
+#include "perp-engine.h"
 #include "perp-fake-binance.h"
 #include "perp-test-support.h"
 
@@ -465,6 +466,94 @@ test_candles_drop (gconstpointer data)
   run_clear (&run);
 }
 
+static void
+count_score_cb (PerpEngine             *engine,
+                const PerpEngineUpdate *update,
+                guint                  *n_scores)
+{
+  (*n_scores)++;
+}
+
+/* The engine behind the feed: after a dropped market stream it holds every closed
+ * candle of the recording, once and in order, exactly as recorded, with the 5m
+ * timeframe built from them, and it kept scoring. */
+static void
+test_engine_drop_recovers (void)
+{
+  g_autoptr(PerpConfig) config = perp_config_new_default ();
+  g_autoptr(PerpEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  Run run;
+  guint n_market, n_scores = 0, n_scores_before;
+  const PerpCandles *held;
+  guint first = KLINE_START - BACKFILL;
+
+  config->signal_interval = PERP_INTERVAL_1M;
+  config->htf_interval = PERP_INTERVAL_15M;
+  config->score.htf_interval = PERP_INTERVAL_15M;
+  g_strfreev (config->symbols);
+  config->symbols = g_strsplit ("FILUSDT", ",", -1);
+  engine = perp_engine_new (config, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (engine, "score-changed", G_CALLBACK (count_score_cb), &n_scores);
+
+  run_init (&run, "FILUSDT", TRUE, FALSE);
+  run_start (&run);
+  perp_engine_add_feed (engine, PERP_FEED (run.feed));
+  WAIT_UNTIL (&run, is_live (&run), "LIVE");
+  perp_fake_binance_set_pace (run.fake, 5, 1);
+  WAIT_UNTIL (&run, run.closed->len >= 10, "10 closed candles");
+
+  n_market = perp_fake_binance_get_n_connections (run.fake, PERP_FAKE_ENDPOINT_MARKET);
+  n_scores_before = n_scores;
+  perp_fake_binance_drop_after (run.fake, PERP_FAKE_ENDPOINT_MARKET, 2);
+  WAIT_UNTIL (&run, perp_fake_binance_get_n_connections (run.fake, PERP_FAKE_ENDPOINT_MARKET) > n_market,
+              "the market stream reconnected");
+  run_candles_to_end (&run);
+  /* Bulk history is built off the main loop: let it land. */
+  WAIT_UNTIL (&run, perp_engine_get_analysis (engine, "FILUSDT") != NULL
+                    && perp_candles_get_length (perp_analysis_get_candles (perp_engine_get_analysis (engine, "FILUSDT")))
+                       == perp_candles_get_length (run.fixture) - first,
+              "the engine holding every closed candle");
+
+  held = perp_analysis_get_candles (perp_engine_get_analysis (engine, "FILUSDT"));
+  for (guint i = 0; i < perp_candles_get_length (held); i++)
+    {
+      PerpCandle candle;
+
+      perp_candles_get_candle (held, i, &candle);
+      g_assert_cmpint (candle.open_time, ==, perp_candles_get_open_time (run.fixture)[first + i]);
+      assert_candle_is_fixture (&run, &candle, "the engine");
+    }
+  /* 5m candles built from the 1m ones: each complete bucket equals the sum of its five. */
+  {
+    PerpAnalysis *five = perp_engine_get_chart_analysis (engine, "FILUSDT", PERP_INTERVAL_5M);
+    const PerpCandles *c5;
+
+    g_assert_nonnull (five);
+    c5 = perp_analysis_get_candles (five);
+    g_assert_cmpuint (perp_candles_get_length (c5), >, 10);
+    for (guint i = 0; i < perp_candles_get_length (c5); i++)
+      {
+        PerpCandle agg;
+        guint j = perp_candles_lower_bound (held, perp_candles_get_open_time (c5)[i]);
+        double volume = 0.0;
+
+        perp_candles_get_candle (c5, i, &agg);
+        if (j + 5 > perp_candles_get_length (held) || perp_candles_get_open_time (held)[j] != agg.open_time)
+          continue;  /* the first bucket may start before the history */
+        for (guint k = 0; k < 5; k++)
+          volume += perp_candles_get_volume (held)[j + k];
+        g_assert_cmpfloat (agg.open, ==, perp_candles_get_open (held)[j]);
+        g_assert_cmpfloat (agg.close, ==, perp_candles_get_close (held)[j + 4]);
+        g_assert_cmpfloat_with_epsilon (agg.volume, volume, 1e-6 * MAX (1.0, volume));
+      }
+  }
+  g_assert_cmpuint (n_scores, >, n_scores_before);
+  g_signal_handlers_disconnect_by_data (engine, &n_scores);
+  run_clear (&run);
+}
+
 /* A refill answer that was made before the stream moved on: its last row was forming
  * when Binance wrote it, whatever time it is when it arrives. */
 static void
@@ -819,6 +908,7 @@ main (int   argc,
   g_test_add_data_func ("/io/feed-faults/candles/drop", GINT_TO_POINTER (FALSE), test_candles_drop);
   g_test_add_data_func ("/io/feed-faults/candles/drop-abrupt", GINT_TO_POINTER (TRUE), test_candles_drop);
   g_test_add_func ("/io/feed-faults/candles/stale-refill", test_candles_stale_refill);
+  g_test_add_func ("/io/feed-faults/engine/drop-recovers", test_engine_drop_recovers);
   g_test_add_func ("/io/feed-faults/candles/stall", test_candles_stall);
   g_test_add_func ("/io/feed-faults/candles/duplicate-out-of-order", test_candles_duplicate_out_of_order);
   g_test_add_func ("/io/feed-faults/ws/malformed-frames", test_malformed_frames);
