@@ -878,12 +878,13 @@ perp_report_snapshot_outcome_text (const PerpReportSnapshot *snapshot)
 
   result = perp_report_format_r (s->result_r);
   gross = perp_report_format_r (s->gross_r);
-  fees = perp_report_format_r (-s->fees_r);
+  /* Fees and slippage together: what separates the net result from the gross. */
+  fees = perp_report_format_r (s->result_r - s->gross_r);
   mfe = perp_report_format_r (s->mfe_r);
   mae = perp_report_format_r (s->mae_r);
   if (s->exit_time >= 0)
     exit_time = perp_report_format_time (s->exit_time);
-  return g_strdup_printf ("Outcome: %s%s%s; %s net (gross %s, costs %s); MFE %s, MAE %s.",
+  return g_strdup_printf ("Outcome: %s%s%s; %s net (gross %s, fees and slippage %s); MFE %s, MAE %s.",
                           perp_report_outcome_title (s->outcome_state),
                           exit_time != NULL ? " at " : "", exit_time != NULL ? exit_time : "",
                           result, gross, fees, mfe, mae);
