@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include <glib/gi18n.h>
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
@@ -18,6 +20,7 @@
 #include "io/perp-replay-feed.h"
 #include "perp-application.h"
 #include "perp-main-window.h"
+#include "perp-signal-journal.h"
 
 /*
  * Where the data comes from:
@@ -32,6 +35,14 @@
  * --screenshot renders the main window to a PNG after the replay reached --at (or
  * its end) at full speed and the engine scored the symbol, then quits.  It never
  * touches the user's settings: the window gets an in-memory settings backend.
+ *
+ * The signal journal: --journal FILE, else $PERPSCOPE_JOURNAL, else the
+ * configuration's journal.path, else the default in the user data folder.  Each
+ * engine gets a PerpSignalJournal writing through the journal's writer thread.  A
+ * journal that cannot be opened (newer schema, read-only, locked) or a write that
+ * fails is said in a toast with the journal's own message; the app goes on without
+ * it (or retries the write with the next signal).  A screenshot writes nothing: it
+ * shows a journal only when one is named, opened read-only.
  */
 
 /* Candles that arrive as one block of history before playback, per file: two weeks
@@ -56,11 +67,16 @@ struct _PerpApplication
   int               screenshot_height;
   AdwColorScheme    color_scheme;
   gboolean          offline;
+  char             *journal_option;
+  char             *page;
 
   PerpMainWindow       *window;
   PerpExchangeInfo *exchange_info;
   PerpEngine       *engine;
   PerpFeed         *feed;
+  PerpJournal      *journal;
+  PerpSignalJournal *signal_journal;
+  char             *journal_failure;
 
   gboolean          live_reached;
   guint             fallback_id;
@@ -73,6 +89,7 @@ struct _PerpApplication
   int               last_height;
   guint             tick_id;
   guint             timeout_id;
+  guint             settle_id;
   int               exit_status;
 };
 
@@ -233,6 +250,101 @@ fail (PerpApplication *self,
   g_application_quit (G_APPLICATION (self));
 }
 
+/* ---- Journal ---------------------------------------------------------------------- */
+
+static void
+journal_failed_cb (PerpApplication   *self,
+                   const GError      *error,
+                   PerpSignalJournal *signal_journal)
+{
+  /* The same failure comes back with every retried write: say it once. */
+  if (error == NULL || g_strcmp0 (error->message, self->journal_failure) == 0)
+    return;
+
+  g_warning ("Failed to write to the journal: %s", error->message);
+  g_free (self->journal_failure);
+  self->journal_failure = g_strdup (error->message);
+  if (self->window != NULL)
+    perp_main_window_add_toast (self->window, error->message);
+}
+
+static void
+open_journal (PerpApplication *self)
+{
+  g_autoptr(PerpConfig) config = load_config (self);
+  g_autofree char *default_path = NULL;
+  PerpJournal *journal;
+  const char *env = g_getenv ("PERPSCOPE_JOURNAL");
+  const char *path = self->journal_option;
+  gboolean screenshot = self->screenshot_path != NULL;
+
+  if (path == NULL && env != NULL && env[0] != '\0')
+    path = env;
+  /* A picture is not worth writing to anyone's journal. */
+  if (path == NULL && screenshot)
+    return;
+  if (path == NULL)
+    path = config->journal_path;
+  if (path == NULL)
+    path = default_path = perp_journal_default_path ();
+
+  journal = perp_main_window_open_journal (self->window, path,
+                                           screenshot ? PERP_JOURNAL_FLAGS_READ_ONLY : PERP_JOURNAL_FLAGS_NONE);
+  if (journal == NULL && screenshot)
+    {
+      fail (self, perp_main_window_get_toast_text (self->window));
+      return;
+    }
+  g_set_object (&self->journal, journal);
+}
+
+/* A replay's signals are not the analyst's: unless a journal was named for this run
+ * (--journal or PERPSCOPE_JOURNAL), a replay journals into a file of its own in the
+ * cache folder, started afresh with each replay, so the Journal page shows what the
+ * replay produced and the real journal never holds recorded history. */
+static void
+use_replay_journal (PerpApplication *self)
+{
+  const char *env = g_getenv ("PERPSCOPE_JOURNAL");
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  PerpJournal *journal;
+
+  if (self->journal_option != NULL || (env != NULL && env[0] != '\0') || self->screenshot_path != NULL)
+    return;
+  dir = g_build_filename (g_get_user_cache_dir (), "perpscope", NULL);
+  path = g_build_filename (dir, "replay-journal.sqlite", NULL);
+  g_mkdir_with_parents (dir, 0700);
+  for (guint i = 0; i < 3; i++)
+    {
+      static const char *const suffixes[] = { "", "-wal", "-shm" };
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_unlink (file);
+    }
+  /* (transfer none): the window keeps it too. */
+  journal = perp_main_window_open_journal (self->window, path, PERP_JOURNAL_FLAGS_NONE);
+  g_set_object (&self->journal, journal);
+}
+
+/* Every engine journals its signals; called right after one was created. */
+static void
+attach_signal_journal (PerpApplication  *self,
+                       const PerpConfig *config)
+{
+  PerpSignalJournalParams params;
+
+  if (self->journal == NULL || self->engine == NULL || self->screenshot_path != NULL)
+    return;
+
+  perp_signal_journal_params_init (&params);
+  params.min_tier = config->journal_min_tier;
+  params.outcome = config->outcome;
+  params.synchronous = FALSE;
+  self->signal_journal = perp_signal_journal_new (self->engine, self->journal, &params);
+  g_signal_connect_object (self->signal_journal, "failed", G_CALLBACK (journal_failed_cb), self, G_CONNECT_SWAPPED);
+}
+
 /* ---- Data sources ----------------------------------------------------------------- */
 
 static void
@@ -248,6 +360,9 @@ drop_source (PerpApplication *self)
       perp_main_window_set_feed (self->window, NULL);
       perp_main_window_set_engine (self->window, NULL);
     }
+  if (self->signal_journal != NULL)
+    g_signal_handlers_disconnect_by_data (self->signal_journal, self);
+  g_clear_object (&self->signal_journal);
   g_clear_object (&self->feed);
   g_clear_object (&self->engine);
 }
@@ -314,6 +429,7 @@ start_live (PerpApplication *self)
   if (!has_signal)
     g_array_append_val (intervals, config->signal_interval);
 
+  attach_signal_journal (self, config);
   self->feed = PERP_FEED (perp_binance_feed_new (&config->feed, (const char * const *) config->symbols,
                                                  (const PerpInterval *) (gpointer) intervals->data,
                                                  intervals->len));
@@ -430,6 +546,30 @@ frame_tick_cb (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
+/* The journal's pages fill in from worker threads: capture once they are done. */
+static gboolean
+settle_cb (gpointer user_data)
+{
+  PerpApplication *self = user_data;
+
+  if (self->window == NULL)
+    {
+      self->settle_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (perp_main_window_is_busy (self->window))
+    return G_SOURCE_CONTINUE;
+
+  self->settle_id = 0;
+  /* No focus ring on the search entry in a picture. */
+  gtk_window_set_focus (GTK_WINDOW (self->window), NULL);
+  gtk_widget_queue_draw (GTK_WIDGET (self->window));
+  self->frames_after_flush = 0;
+  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->window), frame_tick_cb, self, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 begin_capture (PerpApplication *self)
 {
@@ -451,11 +591,8 @@ begin_capture (PerpApplication *self)
     g_printerr ("perpscope: %s: cannot score it: %s\n", symbol, error->message);
 
   perp_main_window_flush (self->window);
-  /* No focus ring on the search entry in a picture. */
-  gtk_window_set_focus (GTK_WINDOW (self->window), NULL);
-  gtk_widget_queue_draw (GTK_WIDGET (self->window));
-  self->frames_after_flush = 0;
-  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->window), frame_tick_cb, self, NULL);
+  perp_main_window_refresh_journal (self->window);
+  self->settle_id = g_timeout_add (20, settle_cb, self);
 }
 
 static void
@@ -564,6 +701,10 @@ start_replay (PerpApplication *self,
   /* A screenshot must not depend on when a worker thread finishes. */
   if (self->screenshot_path != NULL)
     perp_engine_set_threaded_loading (self->engine, FALSE);
+  use_replay_journal (self);
+  attach_signal_journal (self, config);
+  /* The report's chart snapshots read the candles being replayed. */
+  perp_main_window_set_candles_path (self->window, path);
 
   self->feed = PERP_FEED (g_steal_pointer (&feed));
   perp_engine_add_feed (self->engine, self->feed);
@@ -678,6 +819,19 @@ perp_application_handle_local_options (GApplication *application,
 
   g_variant_dict_lookup (options, "replay", "^ay", &self->replay_path);
   g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot_path);
+  g_variant_dict_lookup (options, "journal", "^ay", &self->journal_option);
+
+  if (g_variant_dict_lookup (options, "page", "&s", &text))
+    {
+      static const char * const pages[] = { "chart", "journal", "stats", NULL };
+
+      if (!g_strv_contains (pages, text))
+        {
+          g_printerr ("perpscope: --page %s: use chart, journal or stats\n", text);
+          return 2;
+        }
+      self->page = g_strdup (text);
+    }
 
   if (g_variant_dict_lookup (options, "symbol", "&s", &text))
     self->symbol = g_ascii_strup (text, -1);
@@ -833,7 +987,13 @@ perp_application_activate (GApplication *application)
     g_action_group_change_action_state (G_ACTION_GROUP (self->window), "timeframe",
                                         g_variant_new_string (self->timeframe));
 
+  if (self->page != NULL)
+    g_action_group_change_action_state (G_ACTION_GROUP (self->window), "page", g_variant_new_string (self->page));
+
   load_exchange_info (self);
+  open_journal (self);
+  if (self->window == NULL)
+    return;
 
   if (self->replay_path != NULL)
     start_replay (self, self->replay_path, NULL);
@@ -856,13 +1016,24 @@ perp_application_shutdown (GApplication *application)
 
   g_clear_handle_id (&self->fallback_id, g_source_remove);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_handle_id (&self->settle_id, g_source_remove);
   if (self->tick_id != 0 && self->window != NULL)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self->window), self->tick_id);
   self->tick_id = 0;
 
+  /* The outcomes of the signals still open, and every queued write, before exit. */
+  if (self->signal_journal != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!perp_signal_journal_flush (self->signal_journal, &error))
+        g_warning ("Failed to write to the journal before quitting: %s", error->message);
+    }
+
   if (self->window != NULL)
     gtk_window_destroy (GTK_WINDOW (self->window));
   drop_source (self);
+  g_clear_object (&self->journal);
 
   G_APPLICATION_CLASS (perp_application_parent_class)->shutdown (application);
 }
@@ -878,6 +1049,9 @@ perp_application_finalize (GObject *object)
   g_clear_pointer (&self->timeframe, g_free);
   g_clear_pointer (&self->screenshot_path, g_free);
   g_clear_pointer (&self->fallback_reason, g_free);
+  g_clear_pointer (&self->journal_option, g_free);
+  g_clear_pointer (&self->page, g_free);
+  g_clear_pointer (&self->journal_failure, g_free);
 
   G_OBJECT_CLASS (perp_application_parent_class)->finalize (object);
 }
@@ -907,6 +1081,10 @@ static const GOptionEntry option_entries[] = {
     N_("Render the window to this PNG once the replay is done, then quit"), N_("FILE") },
   { "size", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Window size, e.g. 1400x860"), N_("WxH") },
   { "theme", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Force the light or dark style"), N_("light|dark") },
+  { "journal", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Journal signals in this file (also: PERPSCOPE_JOURNAL; default: the configuration’s)"), N_("FILE") },
+  { "page", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Show this page first: chart, journal or stats"),
+    N_("PAGE") },
   { "offline", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Do not connect to Binance; replay the bundled data (also: PERP_OFFLINE=1)"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "io/perp-replay-feed.h"
+#include "perp-export.h"
 #include "perp-symbol-item.h"
 #include "perp-main-window.h"
 
@@ -38,7 +39,12 @@ struct _PerpMainWindow
   AdwToastOverlay      *toast_overlay;
   GtkSearchEntry       *search_entry;
   GtkSearchBar         *search_bar;
-  AdwWindowTitle       *window_title;
+  AdwViewSwitcherTitle *window_title;
+  AdwViewStack         *page_stack;
+  PerpJournalView      *journal_view;
+  PerpStatsView        *stats_view;
+  GtkWidget            *export_spinner;
+  GtkWidget            *timeframe_box;
   GtkMenuButton        *layer_menu_button;
   GtkWidget            *status_box;
   GtkWidget            *status_dot;
@@ -85,6 +91,19 @@ struct _PerpMainWindow
   char                 *status_text;
   guint                 countdown_id;
   guint                 status_update_id;
+
+  /* The journal: its views, the signal shown on the chart, exports. */
+  PerpJournal          *journal;
+  char                 *candles_path;
+  char                 *toast_text;
+  guint                 journal_refresh_id;
+  gboolean              has_shown_signal;
+  gboolean              showing_signal;
+  gint64                shown_signal_id;
+  PerpPlan              shown_plan;
+  char                 *shown_symbol;
+  guint                 n_exports;
+  GCancellable         *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (PerpMainWindow, perp_main_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -100,6 +119,7 @@ static GParamSpec *properties[N_PROPS];
 static void reload_chart         (PerpMainWindow *self);
 static void update_status        (PerpMainWindow *self);
 static void sync_selection       (PerpMainWindow *self);
+static void schedule_journal_refresh (PerpMainWindow *self);
 
 static gboolean
 set_str (char       **field,
@@ -179,10 +199,10 @@ update_title (PerpMainWindow *self)
   g_autofree char *subtitle = NULL;
   g_autofree char *title = NULL;
 
-  adw_window_title_set_title (self->window_title, self->symbol != NULL ? self->symbol : _("Perpscope"));
+  adw_view_switcher_title_set_title (self->window_title, self->symbol != NULL ? self->symbol : _("Perpscope"));
   /* Translators: the window subtitle, "15m · Binance USDT-M" */
   subtitle = g_strdup_printf (_("%s · %s"), perp_interval_to_string (self->timeframe), source_title (self));
-  adw_window_title_set_subtitle (self->window_title, subtitle);
+  adw_view_switcher_title_set_subtitle (self->window_title, subtitle);
 
   /* The title task switchers and screen readers see. */
   if (self->symbol != NULL)
@@ -203,9 +223,10 @@ refresh_panel_from_engine (PerpMainWindow *self)
   if (update != NULL && update->score != NULL)
     {
       perp_score_panel_update (self->score_panel, update);
-      perp_chart_set_plan (self->chart, update->plan);
+      if (!self->has_shown_signal)
+        perp_chart_set_plan (self->chart, update->plan);
     }
-  else
+  else if (!self->has_shown_signal)
     perp_chart_set_plan (self->chart, NULL);
 }
 
@@ -213,6 +234,10 @@ static void
 apply_symbol (PerpMainWindow *self,
               const char *symbol)
 {
+  /* Another symbol chosen by the user: back to the engine's live plan. */
+  if (!self->showing_signal && g_strcmp0 (symbol, self->shown_symbol) != 0)
+    self->has_shown_signal = FALSE;
+
   if (!set_str (&self->symbol, symbol))
     return;
 
@@ -345,7 +370,8 @@ perp_main_window_flush (PerpMainWindow *self)
           if (g_strcmp0 (symbol, self->symbol) == 0)
             {
               perp_score_panel_update (self->score_panel, update);
-              perp_chart_set_plan (self->chart, update->plan);
+              if (!self->has_shown_signal)
+                perp_chart_set_plan (self->chart, update->plan);
             }
         }
     }
@@ -376,6 +402,7 @@ score_changed_cb (PerpMainWindow             *self,
 
   g_hash_table_add (self->dirty_scores, g_strdup (update->symbol));
   schedule_refresh (self);
+  schedule_journal_refresh (self);
 }
 
 static void
@@ -580,6 +607,497 @@ feed_state_changed_cb (PerpMainWindow           *self,
 
   update_play_state (self);
   update_status (self);
+}
+
+/* ---- Journal ------------------------------------------------------------------- */
+
+/* The signal journal writes through its writer thread a moment after the score: the
+ * views re-read it once things have been quiet for a second, and only while they are
+ * shown (a page that becomes visible re-reads it then). */
+#define JOURNAL_REFRESH_DELAY_MS 1000
+
+static gboolean
+page_is (PerpMainWindow *self,
+         const char     *name)
+{
+  return g_strcmp0 (adw_view_stack_get_visible_child_name (self->page_stack), name) == 0;
+}
+
+static gboolean
+journal_refresh_cb (gpointer user_data)
+{
+  PerpMainWindow *self = user_data;
+
+  self->journal_refresh_id = 0;
+  if (page_is (self, "journal"))
+    perp_journal_view_refresh (self->journal_view);
+  else if (page_is (self, "stats"))
+    perp_stats_view_refresh (self->stats_view);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_journal_refresh (PerpMainWindow *self)
+{
+  if (self->journal == NULL || page_is (self, "chart"))
+    return;
+
+  g_clear_handle_id (&self->journal_refresh_id, g_source_remove);
+  self->journal_refresh_id = g_timeout_add (JOURNAL_REFRESH_DELAY_MS, journal_refresh_cb, self);
+}
+
+static void
+page_changed_cb (PerpMainWindow *self,
+                 GParamSpec     *pspec,
+                 AdwViewStack   *stack)
+{
+  gboolean chart = page_is (self, "chart");
+
+  /* Timeframes and layers are the chart's: elsewhere they would do nothing visible. */
+  gtk_widget_set_visible (self->timeframe_box, chart);
+  gtk_widget_set_visible (GTK_WIDGET (self->layer_menu_button), chart);
+  set_stateful (self, "page", g_variant_new_string (adw_view_stack_get_visible_child_name (stack)));
+
+  if (self->journal == NULL)
+    return;
+  if (page_is (self, "journal"))
+    perp_journal_view_refresh (self->journal_view);
+  else if (page_is (self, "stats"))
+    perp_stats_view_refresh (self->stats_view);
+}
+
+static void
+journal_signal_activated_cb (PerpMainWindow  *self,
+                             PerpJournalItem *item,
+                             PerpJournalView *view)
+{
+  perp_main_window_show_signal (self, perp_journal_item_get_signal (item));
+}
+
+/**
+ * perp_main_window_show_signal:
+ * @self: a #PerpMainWindow
+ * @signal: a journaled signal
+ *
+ * Shows @signal on the chart: its symbol, its timeframe when the chart offers it, the
+ * candles up to its time and its stored plan (until another symbol is chosen), and
+ * switches to the chart.
+ */
+void
+perp_main_window_show_signal (PerpMainWindow          *self,
+                              const PerpJournalSignal *signal)
+{
+  const char *interval_name;
+
+  g_return_if_fail (PERP_IS_MAIN_WINDOW (self));
+  g_return_if_fail (signal != NULL && signal->symbol != NULL);
+
+  self->has_shown_signal = TRUE;
+  self->shown_signal_id = signal->id;
+  set_str (&self->shown_symbol, signal->symbol);
+  memset (&self->shown_plan, 0, sizeof self->shown_plan);
+  if (signal->has_plan)
+    self->shown_plan = signal->plan;
+
+  self->showing_signal = TRUE;
+  g_action_group_activate_action (G_ACTION_GROUP (self), "symbol", g_variant_new_string (signal->symbol));
+  interval_name = perp_interval_to_string (signal->interval);
+  for (guint i = 0; i < G_N_ELEMENTS (timeframes); i++)
+    if (g_strcmp0 (interval_name, timeframes[i]) == 0)
+      g_action_group_change_action_state (G_ACTION_GROUP (self), "timeframe", g_variant_new_string (interval_name));
+  self->showing_signal = FALSE;
+
+  if (g_strcmp0 (self->symbol, signal->symbol) != 0)
+    {
+      /* Not watched by this engine: nothing to draw it on. */
+      g_autofree char *message = g_strdup_printf (_("%s is not watched: its chart is not available"), signal->symbol);
+
+      self->has_shown_signal = FALSE;
+      perp_main_window_add_toast (self, message);
+      return;
+    }
+
+  perp_chart_set_plan (self->chart, signal->has_plan ? &self->shown_plan : NULL);
+  perp_chart_scroll_to_time (self->chart, signal->time);
+  adw_view_stack_set_visible_child_name (self->page_stack, "chart");
+}
+
+/**
+ * perp_main_window_get_shown_signal:
+ * @self: a #PerpMainWindow
+ * @id: (out) (optional): the journal id of the signal shown
+ * @plan: (out) (optional): the plan the chart was given for it
+ *
+ * Returns: %TRUE while the chart shows a journaled signal's plan
+ */
+gboolean
+perp_main_window_get_shown_signal (PerpMainWindow *self,
+                                   gint64         *id,
+                                   PerpPlan       *plan)
+{
+  g_return_val_if_fail (PERP_IS_MAIN_WINDOW (self), FALSE);
+
+  if (!self->has_shown_signal)
+    return FALSE;
+  if (id != NULL)
+    *id = self->shown_signal_id;
+  if (plan != NULL)
+    *plan = self->shown_plan;
+  return TRUE;
+}
+
+/**
+ * perp_main_window_set_journal:
+ * @self: a #PerpMainWindow
+ * @journal: (nullable): the signal journal to list, summarise and export
+ */
+void
+perp_main_window_set_journal (PerpMainWindow *self,
+                              PerpJournal    *journal)
+{
+  g_return_if_fail (PERP_IS_MAIN_WINDOW (self));
+  g_return_if_fail (journal == NULL || PERP_IS_JOURNAL (journal));
+
+  if (!g_set_object (&self->journal, journal))
+    return;
+
+  perp_journal_view_set_journal (self->journal_view, journal);
+  perp_stats_view_set_journal (self->stats_view, journal);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "export")),
+                               journal != NULL);
+}
+
+/**
+ * perp_main_window_open_journal:
+ * @self: a #PerpMainWindow
+ * @path: the journal file, created when missing
+ * @flags: how to open it
+ *
+ * Opens the journal and shows it.  When it cannot be opened (written by a newer
+ * Perpscope, read-only, locked ...) a toast says so with the journal's own message and
+ * the window goes on without a journal.
+ *
+ * Returns: (transfer none) (nullable): the journal, %NULL when it failed
+ */
+PerpJournal *
+perp_main_window_open_journal (PerpMainWindow   *self,
+                               const char       *path,
+                               PerpJournalFlags  flags)
+{
+  g_autoptr(PerpJournal) journal = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (PERP_IS_MAIN_WINDOW (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  journal = perp_journal_open (path, flags, &error);
+  if (journal == NULL)
+    {
+      g_warning ("Failed to open the journal, signals will not be journaled: %s", error->message);
+      perp_main_window_set_journal (self, NULL);
+      perp_main_window_add_toast (self, error->message);
+      return NULL;
+    }
+
+  perp_main_window_set_journal (self, journal);
+  return self->journal;
+}
+
+/**
+ * perp_main_window_get_journal:
+ * @self: a #PerpMainWindow
+ *
+ * Returns: (transfer none) (nullable): the journal shown
+ */
+PerpJournal *
+perp_main_window_get_journal (PerpMainWindow *self)
+{
+  g_return_val_if_fail (PERP_IS_MAIN_WINDOW (self), NULL);
+
+  return self->journal;
+}
+
+/**
+ * perp_main_window_set_candles_path:
+ * @self: a #PerpMainWindow
+ * @path: (nullable): candle CSVs for the chart snapshots of exported reports (the
+ *   replay being played)
+ */
+void
+perp_main_window_set_candles_path (PerpMainWindow *self,
+                                   const char     *path)
+{
+  g_return_if_fail (PERP_IS_MAIN_WINDOW (self));
+
+  set_str (&self->candles_path, path);
+}
+
+/**
+ * perp_main_window_refresh_journal:
+ * @self: a #PerpMainWindow
+ *
+ * Re-reads the journal into the journal and statistics views now (worker threads).
+ */
+void
+perp_main_window_refresh_journal (PerpMainWindow *self)
+{
+  g_return_if_fail (PERP_IS_MAIN_WINDOW (self));
+
+  if (self->journal == NULL)
+    return;
+  perp_journal_view_refresh (self->journal_view);
+  perp_stats_view_refresh (self->stats_view);
+}
+
+/**
+ * perp_main_window_is_busy:
+ * @self: a #PerpMainWindow
+ *
+ * Returns: %TRUE while a journal read, a statistics computation or an export runs
+ */
+gboolean
+perp_main_window_is_busy (PerpMainWindow *self)
+{
+  g_return_val_if_fail (PERP_IS_MAIN_WINDOW (self), FALSE);
+
+  return perp_journal_view_is_busy (self->journal_view)
+         || perp_stats_view_is_busy (self->stats_view)
+         || self->n_exports > 0;
+}
+
+PerpJournalView *
+perp_main_window_get_journal_view (PerpMainWindow *self)
+{
+  g_return_val_if_fail (PERP_IS_MAIN_WINDOW (self), NULL);
+
+  return self->journal_view;
+}
+
+PerpStatsView *
+perp_main_window_get_stats_view (PerpMainWindow *self)
+{
+  g_return_val_if_fail (PERP_IS_MAIN_WINDOW (self), NULL);
+
+  return self->stats_view;
+}
+
+/* ---- Export ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  PerpMainWindow *window;
+  char           *path;
+} ExportRequest;
+
+static void
+export_request_free (ExportRequest *request)
+{
+  g_clear_object (&request->window);
+  g_free (request->path);
+  g_free (request);
+}
+
+static void
+export_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ExportRequest *request = user_data;
+  PerpMainWindow *self = request->window;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *basename = g_path_get_basename (request->path);
+  guint n_signals = 0;
+
+  if (!perp_export_finish (result, &n_signals, &error))
+    {
+      /* Cancelled: the window was closed, its widgets are gone. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          export_request_free (request);
+          return;
+        }
+      g_warning ("Failed to export the journal: %s", error->message);
+      /* Translators: the export failed; the error names the file and the cause */
+      title = g_strdup_printf (_("Export failed: %s"), error->message);
+      perp_main_window_add_toast (self, title);
+    }
+  else
+    {
+      g_autofree char *uri = g_filename_to_uri (request->path, NULL, NULL);
+      AdwToast *toast;
+
+      title = g_strdup_printf (ngettext ("Exported %u signal to %s", "Exported %u signals to %s", n_signals),
+                               n_signals, basename);
+      toast = adw_toast_new (title);
+      adw_toast_set_timeout (toast, 8);
+      if (uri != NULL)
+        {
+          adw_toast_set_button_label (toast, _("Open"));
+          adw_toast_set_action_name (toast, "win.open-export");
+          adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
+        }
+      set_str (&self->toast_text, title);
+      adw_toast_overlay_add_toast (self->toast_overlay, toast);
+    }
+
+  if (self->n_exports > 0 && --self->n_exports == 0)
+    {
+      gtk_spinner_stop (GTK_SPINNER (self->export_spinner));
+      gtk_widget_set_visible (self->export_spinner, FALSE);
+    }
+  export_request_free (request);
+}
+
+/**
+ * perp_main_window_export_to_file:
+ * @self: a #PerpMainWindow
+ * @path: the report to write: .csv, .html or .pdf
+ * @error: why it cannot start
+ *
+ * Writes the journal's report in a worker thread (a spinner shows meanwhile) and says
+ * how it went in a toast.  What the Export… dialog runs.
+ *
+ * Returns: %TRUE when the export started
+ */
+gboolean
+perp_main_window_export_to_file (PerpMainWindow  *self,
+                                 const char      *path,
+                                 GError         **error)
+{
+  PerpReportFormat format;
+  ExportRequest *request;
+
+  g_return_val_if_fail (PERP_IS_MAIN_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->journal == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("There is no journal to export"));
+      return FALSE;
+    }
+  if (!perp_export_format_for_path (path, &format))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
+                   _("%s: name the file .csv, .html or .pdf to choose the format"), path);
+      return FALSE;
+    }
+
+  request = g_new0 (ExportRequest, 1);
+  request->window = g_object_ref (self);
+  request->path = g_strdup (path);
+
+  self->n_exports++;
+  gtk_widget_set_visible (self->export_spinner, TRUE);
+  gtk_spinner_start (GTK_SPINNER (self->export_spinner));
+  perp_export_async (perp_journal_get_path (self->journal), self->candles_path, format, path,
+                     self->cancellable, export_done_cb, request);
+  return TRUE;
+}
+
+static const char *export_patterns[][2] = {
+  { N_("CSV (one row per signal)"), "*.csv" },
+  { N_("HTML report"), "*.html" },
+  { N_("PDF report"), "*.pdf" },
+};
+
+static void
+export_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    gpointer         user_data)
+{
+  PerpMainWindow *self = PERP_MAIN_WINDOW (user_data);
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  PerpReportFormat format;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  if (file != NULL)
+    path = g_file_get_path (file);
+
+  if (path != NULL && !perp_export_format_for_path (path, &format))
+    {
+      /* No known extension: the chosen filter says which format. */
+      GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
+      const char *ext = ".csv";
+
+      for (guint i = 0; filter != NULL && i < G_N_ELEMENTS (export_patterns); i++)
+        if (g_strcmp0 (gtk_file_filter_get_name (filter), _(export_patterns[i][0])) == 0)
+          ext = export_patterns[i][1] + 1;
+      g_free (g_steal_pointer (&path));
+      path = g_strconcat (g_file_peek_path (file), ext, NULL);
+    }
+
+  if (path != NULL && !perp_main_window_export_to_file (self, path, &error))
+    perp_main_window_add_toast (self, error->message);
+
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+export_activate (GSimpleAction *action,
+                 GVariant      *param,
+                 gpointer       user_data)
+{
+  PerpMainWindow *self = user_data;
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Export Journal"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (export_patterns); i++)
+    {
+      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, _(export_patterns[i][0]));
+      gtk_file_filter_add_pattern (filter, export_patterns[i][1]);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+    }
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "perpscope-journal.csv");
+  g_signal_connect (dialog, "response", G_CALLBACK (export_response_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+open_export_done_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+    g_warning ("Failed to open the exported report: %s", error->message);
+}
+
+static void
+open_export_activate (GSimpleAction *action,
+                      GVariant      *param,
+                      gpointer       user_data)
+{
+  g_app_info_launch_default_for_uri_async (g_variant_get_string (param, NULL), NULL, NULL,
+                                           open_export_done_cb, NULL);
+}
+
+static void
+page_change_state (GSimpleAction *action,
+                   GVariant      *value,
+                   gpointer       user_data)
+{
+  PerpMainWindow *self = user_data;
+  const char *name = g_variant_get_string (value, NULL);
+
+  if (adw_view_stack_get_child_by_name (self->page_stack, name) == NULL)
+    {
+      g_warning ("Ignoring unknown page “%s”", name);
+      return;
+    }
+  g_simple_action_set_state (action, value);
+  adw_view_stack_set_visible_child_name (self->page_stack, name);
 }
 
 /* ---- Actions ------------------------------------------------------------------- */
@@ -833,6 +1351,9 @@ static const GActionEntry win_entries[] = {
   { "plan-copied", plan_copied_activate },
   { "next-symbol", next_symbol_activate },
   { "previous-symbol", previous_symbol_activate },
+  { "export", export_activate },
+  { "open-export", open_export_activate, "s" },
+  { "page", NULL, "s", "'chart'", page_change_state },
 };
 
 static void
@@ -1180,6 +1701,11 @@ perp_main_window_dispose (GObject *object)
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_handle_id (&self->countdown_id, g_source_remove);
   g_clear_handle_id (&self->status_update_id, g_source_remove);
+  g_clear_handle_id (&self->journal_refresh_id, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->journal);
 
   /* The chart borrows the engine's structure: let go of it before the engine goes. */
   if (self->chart != NULL)
@@ -1220,6 +1746,9 @@ perp_main_window_finalize (GObject *object)
   g_clear_pointer (&self->symbol, g_free);
   g_clear_pointer (&self->feed_message, g_free);
   g_clear_pointer (&self->status_text, g_free);
+  g_clear_pointer (&self->candles_path, g_free);
+  g_clear_pointer (&self->toast_text, g_free);
+  g_clear_pointer (&self->shown_symbol, g_free);
 
   G_OBJECT_CLASS (perp_main_window_parent_class)->finalize (object);
 }
@@ -1285,6 +1814,8 @@ perp_main_window_class_init (PerpMainWindowClass *klass)
   g_type_ensure (PERP_TYPE_CHART);
   g_type_ensure (PERP_TYPE_SCORE_PANEL);
   g_type_ensure (PERP_TYPE_SYMBOL_ITEM);
+  g_type_ensure (PERP_TYPE_JOURNAL_VIEW);
+  g_type_ensure (PERP_TYPE_STATS_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/perpscope/Perpscope/perp-main-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PerpMainWindow, toast_overlay);
@@ -1304,6 +1835,12 @@ perp_main_window_class_init (PerpMainWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PerpMainWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, PerpMainWindow, score_panel);
   gtk_widget_class_bind_template_child (widget_class, PerpMainWindow, symbol_view);
+  gtk_widget_class_bind_template_child (widget_class, PerpMainWindow, page_stack);
+  gtk_widget_class_bind_template_child (widget_class, PerpMainWindow, journal_view);
+  gtk_widget_class_bind_template_child (widget_class, PerpMainWindow, stats_view);
+  gtk_widget_class_bind_template_child (widget_class, PerpMainWindow, export_spinner);
+  gtk_widget_class_bind_template_child (widget_class, PerpMainWindow, timeframe_box);
+  gtk_widget_class_bind_template_callback (widget_class, journal_signal_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_stop_cb);
@@ -1316,6 +1853,10 @@ perp_main_window_class_init (PerpMainWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "win.next-symbol", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "win.previous-symbol", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.page", "s", "chart");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK, "win.page", "s", "journal");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_CONTROL_MASK, "win.page", "s", "stats");
   for (guint i = 0; i < G_N_ELEMENTS (timeframes); i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
                                          "win.timeframe", "s", timeframes[i]);
@@ -1329,6 +1870,7 @@ perp_main_window_init (PerpMainWindow *self)
   self->feed_state = PERP_FEED_STATE_OFFLINE;
   self->data_time = -1;
   self->dirty_scores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1338,6 +1880,9 @@ perp_main_window_init (PerpMainWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   install_layer_actions (self);
   setup_symbol_list (self);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "export")), FALSE);
+  g_signal_connect_object (self->page_stack, "notify::visible-child-name",
+                           G_CALLBACK (page_changed_cb), self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->paned, "notify::max-position",
                            G_CALLBACK (paned_max_position_cb), self, G_CONNECT_SWAPPED);
@@ -1603,5 +2148,20 @@ perp_main_window_add_toast (PerpMainWindow *self,
 
   toast = adw_toast_new (title);
   adw_toast_set_timeout (toast, 8);
+  set_str (&self->toast_text, title);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/**
+ * perp_main_window_get_toast_text:
+ * @self: a #PerpMainWindow
+ *
+ * Returns: (nullable): the title of the last toast shown, for tests and logs
+ */
+const char *
+perp_main_window_get_toast_text (PerpMainWindow *self)
+{
+  g_return_val_if_fail (PERP_IS_MAIN_WINDOW (self), NULL);
+
+  return self->toast_text;
 }
