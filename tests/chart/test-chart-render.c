@@ -468,7 +468,25 @@ test_fvg_extent (void)
   g_assert_cmpuint (mitigated_checked + open_checked, >=, 3);
 }
 
-/* Turning a layer off changes nothing outside the pixels that layer draws. */
+static gboolean
+in_label (GArray *boxes,
+          int     x,
+          int     y)
+{
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      const graphene_rect_t *r = &g_array_index (boxes, graphene_rect_t, i);
+
+      if (x >= r->origin.x && x < r->origin.x + r->size.width
+          && y >= r->origin.y && y < r->origin.y + r->size.height)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Turning a layer off changes nothing outside the pixels that layer draws, except
+ * where a label of another layer that the layer's own labels had crowded out now
+ * shows: only inside label boxes placed in one of the two frames. */
 static void
 test_layer_off_unchanged (void)
 {
@@ -477,19 +495,24 @@ test_layer_off_unchanged (void)
   g_autoptr(PerpChartStyle) style = test_style ();
   gboolean visible[PERP_CHART_N_LAYERS];
   g_autoptr(Image) all = NULL;
+  g_autoptr(GArray) all_labels = NULL;
 
   all_visible (visible, TRUE);
   all = render_chart (scene, style, visible);
+  all_labels = g_array_copy (style->labels);
+  g_assert_cmpuint (all_labels->len, >, 10);
 
   for (guint l = 0; l < PERP_CHART_N_LAYERS; l++)
     {
       g_autoptr(Image) without = NULL;
       g_autoptr(Image) footprint = NULL;
-      guint changed = 0, footprint_px = 0;
+      g_autoptr(GArray) without_labels = NULL;
+      guint changed = 0, footprint_px = 0, relabelled = 0;
 
       all_visible (visible, TRUE);
       visible[l] = FALSE;
       without = render_chart (scene, style, visible);
+      without_labels = g_array_copy (style->labels);
       footprint = render_layer (scene, style, l);
 
       for (gsize i = 0; i < (gsize) WIDTH * HEIGHT; i++)
@@ -500,8 +523,13 @@ test_layer_off_unchanged (void)
           footprint_px += drawn;
           if (differs)
             {
-              /* Anything that differs must lie under the layer's own drawing. */
-              if (!drawn)
+              int x = (int) (i % WIDTH), y = (int) (i / WIDTH);
+
+              /* Anything that differs must lie under the layer's own drawing, or
+               * in a label box of either frame. */
+              if (!drawn && (in_label (all_labels, x, y) || in_label (without_labels, x, y)))
+                relabelled++;
+              else if (!drawn)
                 {
                   g_test_message ("layer %s changed pixel (%d, %d) it does not draw",
                                   perp_chart_layer_name (l), (int) (i % WIDTH), (int) (i / WIDTH));
@@ -510,8 +538,8 @@ test_layer_off_unchanged (void)
               changed++;
             }
         }
-      g_test_message ("%s: draws %u pixels, %u visible in the full chart",
-                      perp_chart_layer_name (l), footprint_px, changed);
+      g_test_message ("%s: draws %u pixels, %u visible in the full chart, %u of other labels",
+                      perp_chart_layer_name (l), footprint_px, changed, relabelled);
       g_assert_cmpuint (footprint_px, >, 0);
       g_assert_cmpuint (changed, >, 0);
     }
@@ -567,6 +595,142 @@ test_causal_cutoff (void)
         {
           g_test_message ("layer %s differs", perp_chart_layer_name (layers[k]));
           g_test_fail ();
+        }
+    }
+}
+
+/* Every layer on: the plot labels placed overlap none other (a pixel of air between
+ * them) and lie wholly inside the plot; and more than a handful got a place. */
+static void
+test_labels_apart (void)
+{
+  g_autoptr(PerpCandles) candles = chart_scene_load_fixture ();
+  g_autoptr(ChartScene) scene = chart_scene_new (candles, G_MAXUINT);
+  g_autoptr(PerpChartStyle) style = test_style ();
+  gboolean visible[PERP_CHART_N_LAYERS];
+  g_autoptr(Image) image = NULL;
+  PerpViewportState vp;
+  GArray *boxes;
+
+  all_visible (visible, TRUE);
+  image = render_chart (scene, style, visible);
+  test_viewport (scene, &vp);
+  boxes = style->labels;
+  g_assert_cmpuint (boxes->len, >=, 10);
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      const graphene_rect_t *a = &g_array_index (boxes, graphene_rect_t, i);
+
+      g_assert_cmpfloat (a->origin.x, >=, 0);
+      g_assert_cmpfloat (a->origin.y, >=, 0);
+      g_assert_cmpfloat (a->origin.x + a->size.width, <=, vp.plot_width);
+      g_assert_cmpfloat (a->origin.y + a->size.height, <=, vp.plot_height);
+      for (guint j = 0; j < i; j++)
+        {
+          const graphene_rect_t *b = &g_array_index (boxes, graphene_rect_t, j);
+          gboolean apart = a->origin.x >= b->origin.x + b->size.width + 1
+                           || b->origin.x >= a->origin.x + a->size.width + 1
+                           || a->origin.y >= b->origin.y + b->size.height + 1
+                           || b->origin.y >= a->origin.y + a->size.height + 1;
+
+          if (!apart)
+            g_test_message ("labels %u (%g, %g %gx%g) and %u (%g, %g %gx%g) overlap",
+                            i, a->origin.x, a->origin.y, a->size.width, a->size.height,
+                            j, b->origin.x, b->origin.y, b->size.width, b->size.height);
+          g_assert_true (apart);
+        }
+    }
+}
+
+/* Whether the rectangle [x0, x1) x [y0, y1) of @image is all of one colour. */
+static gboolean
+plain (const Image   *image,
+       const GdkRGBA *color,
+       int            x0,
+       int            y0,
+       int            x1,
+       int            y1)
+{
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        guchar px[4];
+
+        image_pixel (image, x, y, px);
+        if (!same_rgb (px, color, 2))
+          return FALSE;
+      }
+  return TRUE;
+}
+
+/* A time tick 3 px inside either end of the plot, or a price tick 2 px inside its top
+ * or bottom: their labels would cross the plot's edge, so the axis strip next to the
+ * edge stays plain.  The tick positions are worked out here from the tick ladders. */
+static void
+test_axis_edges (void)
+{
+  g_autoptr(PerpCandles) candles = chart_scene_load_fixture ();
+  g_autoptr(ChartScene) scene = chart_scene_new (candles, G_MAXUINT);
+  g_autoptr(PerpChartStyle) style = test_style ();
+  const GdkRGBA *axis_bg = &style->colors[PERP_CHART_COLOR_AXIS_BACKGROUND];
+  gboolean visible[PERP_CHART_N_LAYERS];
+  PerpViewportState base;
+  double ms_per_px, range, step;
+  gint64 tstep, tick;
+
+  all_visible (visible, FALSE);
+  test_viewport (scene, &base);
+  ms_per_px = (base.t1 - base.t0) / base.plot_width;
+  tstep = perp_chart_nice_time_step (ms_per_px, 90);
+  tick = ((gint64) base.t0 / tstep + 2) * tstep;  /* UTC: ticks on multiples */
+  range = base.p1 - base.p0;
+  step = perp_chart_nice_price_step (range, MAX (2, base.plot_height / 48));
+
+  for (int edge = 0; edge < 4; edge++)
+    {
+      PerpViewportState vp = base;
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+      g_autoptr(GskRenderNode) node = NULL;
+      g_autoptr(Image) image = NULL;
+      double p = ceil ((base.p0 + base.p1) / 2 / step) * step;
+
+      switch (edge)
+        {
+        case 0:  /* a day tick at x = 3 */
+          vp.t0 = tick - 3.5 * ms_per_px;
+          vp.t1 = vp.t0 + (base.t1 - base.t0);
+          break;
+        case 1:  /* ... and at plot_width - 3 */
+          vp.t1 = tick + (3.5 - 1) * ms_per_px;
+          vp.t0 = vp.t1 - (base.t1 - base.t0);
+          vp.t1 = vp.t0 + (base.t1 - base.t0);
+          break;
+        case 2:  /* a price tick at y = 2 */
+          vp.p1 = p + 2.5 * range / vp.plot_height;
+          vp.p0 = vp.p1 - range;
+          break;
+        default:  /* ... and at plot_height - 2 */
+          vp.p0 = p - 2.5 * range / vp.plot_height;
+          vp.p1 = vp.p0 + range;
+          break;
+        }
+      perp_chart_draw_static (snapshot, WIDTH, HEIGHT, scene->model, style, &vp, visible);
+      node = finish (snapshot);
+      image = render_node (node);
+      switch (edge)
+        {
+        case 0:
+          g_assert_true (plain (image, axis_bg, 0, vp.plot_height + 5, 3, HEIGHT));
+          break;
+        case 1:
+          g_assert_true (plain (image, axis_bg, vp.plot_width - 3, vp.plot_height + 5, vp.plot_width, HEIGHT));
+          break;
+        case 2:
+          g_assert_true (plain (image, axis_bg, vp.plot_width + 5, 0, WIDTH, 2));
+          break;
+        default:
+          g_assert_true (plain (image, axis_bg, vp.plot_width + 5, vp.plot_height - 2, WIDTH, vp.plot_height));
+          break;
         }
     }
 }
@@ -675,6 +839,20 @@ test_incremental (void)
 
         g_assert_cmpuint (n_a, ==, n_b);
         g_assert_cmpmem (sa, n_a * sizeof *sa, sb, n_b * sizeof *sb);
+        if (!open)
+          {
+            /* Each block maximum is the latest end of its run of closed spans. */
+            const gint64 *block = perp_chart_model_get_span_block_max_end (model, g);
+
+            for (guint i = 0; i < n_a; i += PERP_CHART_SPAN_BLOCK)
+              {
+                gint64 expected = G_MININT64;
+
+                for (guint j = i; j < MIN (n_a, i + PERP_CHART_SPAN_BLOCK); j++)
+                  expected = MAX (expected, sa[j].end);
+                g_assert_cmpint (block[i / PERP_CHART_SPAN_BLOCK], ==, expected);
+              }
+          }
       }
   perp_chart_model_free (model);
   perp_chart_model_free (fresh);
@@ -848,6 +1026,8 @@ main (int   argc,
   g_test_add_func ("/chart/render/layer-off-unchanged", test_layer_off_unchanged);
   g_test_add_func ("/chart/render/causal-cutoff", test_causal_cutoff);
   g_test_add_func ("/chart/render/tooltip", test_tooltip);
+  g_test_add_func ("/chart/render/labels-apart", test_labels_apart);
+  g_test_add_func ("/chart/render/axis-edges", test_axis_edges);
   g_test_add_func ("/chart/render/golden-layers", test_golden_layers);
   g_test_add_func ("/chart/render/golden-dark", test_golden_dark);
   g_test_add_func ("/chart/render/golden-crosshair", test_golden_crosshair);

@@ -35,6 +35,7 @@ typedef struct
 {
   GArray *closed;   /* PerpChartSpan, sorted by start */
   GArray *max_end;  /* gint64, prefix maximum of closed[].end */
+  GArray *block_max_end;  /* gint64, maximum of closed[].end per PERP_CHART_SPAN_BLOCK */
   GArray *open;     /* PerpChartSpan, sorted by start */
 } SpanList;
 
@@ -92,6 +93,7 @@ perp_chart_model_new (void)
     {
       self->spans[g].closed = g_array_new (FALSE, FALSE, sizeof (PerpChartSpan));
       self->spans[g].max_end = g_array_new (FALSE, FALSE, sizeof (gint64));
+      self->spans[g].block_max_end = g_array_new (FALSE, FALSE, sizeof (gint64));
       self->spans[g].open = g_array_new (FALSE, FALSE, sizeof (PerpChartSpan));
     }
   self->killzones = g_array_new (FALSE, FALSE, sizeof (PerpChartWindow));
@@ -119,6 +121,7 @@ clear_derived (PerpChartModel *self)
     {
       g_array_set_size (self->spans[g].closed, 0);
       g_array_set_size (self->spans[g].max_end, 0);
+      g_array_set_size (self->spans[g].block_max_end, 0);
       g_array_set_size (self->spans[g].open, 0);
     }
   g_array_set_size (self->killzones, 0);
@@ -141,6 +144,7 @@ perp_chart_model_free (PerpChartModel *self)
     {
       g_array_unref (self->spans[g].closed);
       g_array_unref (self->spans[g].max_end);
+      g_array_unref (self->spans[g].block_max_end);
       g_array_unref (self->spans[g].open);
     }
   g_array_unref (self->killzones);
@@ -320,6 +324,40 @@ perp_chart_model_price_extent (const PerpChartModel *self,
 
 /* ------------------------------------------------------------------ columns */
 
+/* The first candle at or after @from opening at or after @t: galloping from @from,
+ * since the next column boundary is a few candles on, not anywhere in millions. */
+static guint
+lower_bound_from (const gint64 *open_time,
+                  guint         n,
+                  guint         from,
+                  gint64        t)
+{
+  guint lo = from, hi, step = 1;
+
+  if (from >= n || open_time[from] >= t)
+    return from;
+  /* open_time[lo] < t: widen until open_time[hi] >= t or the end. */
+  hi = from + 1;
+  while (hi < n && open_time[hi] < t)
+    {
+      lo = hi;
+      step *= 2;
+      hi = n - lo > step ? lo + step : n;
+    }
+  /* First index in (lo, hi] with open_time >= t. */
+  lo++;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (open_time[mid] < t)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
 const PerpChartColumn *
 perp_chart_model_get_columns (PerpChartModel          *self,
                               const PerpViewportState *vp,
@@ -384,8 +422,7 @@ perp_chart_model_get_columns (PerpChartModel          *self,
 
           if (open_time[a] >= te)
             continue;
-          b = perp_candles_lower_bound (self->candles, (gint64) ceil (te));
-          b = MIN (b, self->n);
+          b = lower_bound_from (open_time, self->n, a, (gint64) ceil (te));
           if (b <= a)
             b = a + 1;
           perp_chart_model_aggregate (self, a, b, &c);
@@ -471,6 +508,7 @@ spans_rebuild (PerpChartModel *self)
     {
       g_array_set_size (self->spans[g].closed, 0);
       g_array_set_size (self->spans[g].max_end, 0);
+      g_array_set_size (self->spans[g].block_max_end, 0);
       g_array_set_size (self->spans[g].open, 0);
       all[g] = g_array_new (FALSE, FALSE, sizeof (PerpChartSpan));
     }
@@ -575,10 +613,15 @@ spans_rebuild (PerpChartModel *self)
       g_array_sort (list->closed, span_cmp);
       g_array_sort (list->open, span_cmp);
       g_array_set_size (list->max_end, list->closed->len);
+      g_array_set_size (list->block_max_end, (list->closed->len + PERP_CHART_SPAN_BLOCK - 1) / PERP_CHART_SPAN_BLOCK);
       for (guint i = 0; i < list->closed->len; i++)
         {
-          max_end = MAX (max_end, g_array_index (list->closed, PerpChartSpan, i).end);
+          gint64 end = g_array_index (list->closed, PerpChartSpan, i).end;
+          gint64 *block = &g_array_index (list->block_max_end, gint64, i / PERP_CHART_SPAN_BLOCK);
+
+          max_end = MAX (max_end, end);
           g_array_index (list->max_end, gint64, i) = max_end;
+          *block = i % PERP_CHART_SPAN_BLOCK == 0 ? end : MAX (*block, end);
         }
       g_array_unref (all[g]);
     }
@@ -607,6 +650,18 @@ perp_chart_model_get_span_max_end (const PerpChartModel *self,
   g_return_val_if_fail (self != NULL && group < PERP_CHART_N_GROUPS, NULL);
 
   return (const gint64 *) (gpointer) self->spans[group].max_end->data;
+}
+
+/* The latest end of the closed spans of each run of PERP_CHART_SPAN_BLOCK, in start
+ * order: lets a drawing skip a whole run of spans that all ended before the view,
+ * where the prefix maximum only tells when to stop. */
+const gint64 *
+perp_chart_model_get_span_block_max_end (const PerpChartModel *self,
+                                         PerpChartGroup        group)
+{
+  g_return_val_if_fail (self != NULL && group < PERP_CHART_N_GROUPS, NULL);
+
+  return (const gint64 *) (gpointer) self->spans[group].block_max_end->data;
 }
 
 /* ------------------------------------------------------------------ killzones */
@@ -961,7 +1016,7 @@ perp_chart_model_get_memory_size (const PerpChartModel *self)
   size += (gsize) self->ema_cap * sizeof (double) * PERP_CHART_N_EMAS;
   for (guint g = 0; g < PERP_CHART_N_GROUPS; g++)
     size += (self->spans[g].closed->len + self->spans[g].open->len) * sizeof (PerpChartSpan)
-            + self->spans[g].max_end->len * sizeof (gint64);
+            + (self->spans[g].max_end->len + self->spans[g].block_max_end->len) * sizeof (gint64);
   size += self->killzones->len * sizeof (PerpChartWindow);
   return size;
 }

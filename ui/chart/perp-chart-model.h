@@ -18,6 +18,8 @@
 G_BEGIN_DECLS
 
 #define PERP_CHART_N_EMAS 3
+/* Closed spans per entry of perp_chart_model_get_span_block_max_end(). */
+#define PERP_CHART_SPAN_BLOCK 32
 
 /**
  * PerpChartColumn:
@@ -134,6 +136,8 @@ const double        *perp_chart_model_get_liq_profile (PerpChartModel        *se
                                                        guint                  *n_buckets);
 const gint64        *perp_chart_model_get_span_max_end (const PerpChartModel   *self,
                                                        PerpChartGroup           group);
+const gint64        *perp_chart_model_get_span_block_max_end (const PerpChartModel *self,
+                                                             PerpChartGroup        group);
 const PerpChartWindow *perp_chart_model_get_killzones (const PerpChartModel    *self,
                                                        guint                   *n_windows);
 gsize                perp_chart_model_get_memory_size (const PerpChartModel    *self);

@@ -34,14 +34,16 @@ static const ColorDefault color_defaults[PERP_CHART_N_COLORS] = {
   [PERP_CHART_COLOR_BEAR]             = { "chart_bear",             0xc01c28ff, 0xf66151ff },
   [PERP_CHART_COLOR_VOLUME_BULL]      = { "chart_volume_bull",      0x26a26959, 0x33d17a4d },
   [PERP_CHART_COLOR_VOLUME_BEAR]      = { "chart_volume_bear",      0xc01c2859, 0xf661514d },
-  [PERP_CHART_COLOR_FVG_BULL]         = { "chart_fvg_bull",         0x2ec27e40, 0x57e38940 },
-  [PERP_CHART_COLOR_FVG_BEAR]         = { "chart_fvg_bear",         0xe01b2440, 0xff7b6340 },
-  [PERP_CHART_COLOR_FVG_MITIGATED]    = { "chart_fvg_mitigated",    0x9a999622, 0x9a999626 },
-  [PERP_CHART_COLOR_OB_BULL]          = { "chart_ob_bull",          0x1c71d840, 0x62a0ea40 },
-  [PERP_CHART_COLOR_OB_BEAR]          = { "chart_ob_bear",          0xe6610040, 0xffa34840 },
-  [PERP_CHART_COLOR_BREAKER_BULL]     = { "chart_breaker_bull",     0x61358340, 0xc061cb40 },
-  [PERP_CHART_COLOR_BREAKER_BEAR]     = { "chart_breaker_bear",     0x865e3c40, 0xcdab8f40 },
-  [PERP_CHART_COLOR_BLOCK_MITIGATED]  = { "chart_block_mitigated",  0x77767b22, 0x9a999626 },
+  /* Zones are light washes (alpha 0.08 to 0.16) so that stacked ones stay readable;
+   * their 1 px border, derived from the fill, is what marks the edges. */
+  [PERP_CHART_COLOR_FVG_BULL]         = { "chart_fvg_bull",         0x2ec27e29, 0x57e3892b },
+  [PERP_CHART_COLOR_FVG_BEAR]         = { "chart_fvg_bear",         0xe01b2424, 0xff7b632b },
+  [PERP_CHART_COLOR_FVG_MITIGATED]    = { "chart_fvg_mitigated",    0x9a999617, 0x9a99961c },
+  [PERP_CHART_COLOR_OB_BULL]          = { "chart_ob_bull",          0x1c71d826, 0x62a0ea2b },
+  [PERP_CHART_COLOR_OB_BEAR]          = { "chart_ob_bear",          0xe6610026, 0xffa3482b },
+  [PERP_CHART_COLOR_BREAKER_BULL]     = { "chart_breaker_bull",     0x6135831f, 0xc061cb24 },
+  [PERP_CHART_COLOR_BREAKER_BEAR]     = { "chart_breaker_bear",     0x865e3c1f, 0xcdab8f24 },
+  [PERP_CHART_COLOR_BLOCK_MITIGATED]  = { "chart_block_mitigated",  0x77767b14, 0x9a999617 },
   [PERP_CHART_COLOR_LEVEL_DAY]        = { "chart_level_day",        0x1a5fb4ff, 0x99c1f1ff },
   [PERP_CHART_COLOR_LEVEL_WEEK]       = { "chart_level_week",       0x613583ff, 0xdc8addff },
   [PERP_CHART_COLOR_LIQUIDITY]        = { "chart_liquidity",        0xe5a50aff, 0xf8e45cff },
@@ -206,6 +208,36 @@ typedef struct
   int            height;
 } CachedText;
 
+/* A plot label waiting for its turn: see queue_label(). */
+typedef struct
+{
+  graphene_rect_t box;             /* what it covers, its background included */
+  GskRenderNode  *node;            /* the text at (0, 0); NULL for a reserved box */
+  double          tx;
+  double          ty;
+  GdkRGBA         background;
+  gboolean        has_background;
+  int             priority;
+  guint           seq;
+} QueuedLabel;
+
+/* Which plot labels win a place when they would overlap: what the analyst acts on
+ * first, then the levels and structure, the zone names last.  Within one priority the
+ * first queued wins, and the object layers queue their newest objects first. */
+typedef enum
+{
+  LABEL_RESERVED,   /* a box kept free: the heatmap legend */
+  LABEL_PLAN,
+  LABEL_FIB,
+  LABEL_LEVEL,
+  LABEL_STRUCTURE,
+  LABEL_LIQUIDITY,
+  LABEL_SWING,
+  LABEL_BLOCK,
+  LABEL_ZONE,
+  LABEL_KILLZONE,
+} LabelPriority;
+
 static void
 cached_text_free (gpointer data)
 {
@@ -228,6 +260,8 @@ perp_chart_style_init (PerpChartStyle *style,
   style->dark = dark;
   style->layout = layout != NULL ? g_object_ref (layout) : NULL;
   style->text_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cached_text_free);
+  style->labels = g_array_new (FALSE, FALSE, sizeof (graphene_rect_t));
+  style->label_queue = g_array_new (FALSE, FALSE, sizeof (QueuedLabel));
 }
 
 void
@@ -237,6 +271,13 @@ perp_chart_style_clear (PerpChartStyle *style)
 
   g_clear_object (&style->layout);
   g_clear_pointer (&style->text_cache, g_hash_table_unref);
+  g_clear_pointer (&style->labels, g_array_unref);
+  if (style->label_queue != NULL)
+    {
+      for (guint i = 0; i < style->label_queue->len; i++)
+        g_clear_pointer (&g_array_index (style->label_queue, QueuedLabel, i).node, gsk_render_node_unref);
+      g_clear_pointer (&style->label_queue, g_array_unref);
+    }
 }
 
 /* Shaping a label costs tens of microseconds and most labels repeat from frame to
@@ -321,6 +362,165 @@ text (GtkSnapshot          *snapshot,
       gtk_snapshot_restore (snapshot);
     }
   return cached->width;
+}
+
+/* The text as a node at (0, 0) and its size; (transfer full), NULL for no text. */
+static GskRenderNode *
+text_node (const PerpChartStyle *style,
+           const GdkRGBA        *color,
+           const char           *str,
+           int                  *width,
+           int                  *height)
+{
+  const CachedText *cached;
+  PangoRectangle logical;
+  GtkSnapshot *snapshot;
+
+  *width = *height = 0;
+  if (style->layout == NULL)
+    return NULL;
+  if (style->text_cache != NULL)
+    {
+      cached = lookup_text (style, color, str);
+      *width = cached->width;
+      *height = cached->height;
+      return cached->node != NULL ? gsk_render_node_ref (cached->node) : NULL;
+    }
+  pango_layout_set_text (style->layout, str, -1);
+  pango_layout_get_pixel_extents (style->layout, NULL, &logical);
+  *width = logical.width;
+  *height = logical.height;
+  snapshot = gtk_snapshot_new ();
+  gtk_snapshot_append_layout (snapshot, style->layout, color);
+  return gtk_snapshot_free_to_node (snapshot);
+}
+
+/* A label on the plot, placed like text() but drawn by flush_labels() once the layers
+ * are done, and only if it overlaps no label placed before it and lies wholly inside
+ * the plot: a clipped or overprinted label reads worse than none. */
+static void
+queue_label (GtkSnapshot             *snapshot,
+             const PerpChartStyle    *style,
+             const PerpViewportState *vp,
+             LabelPriority            priority,
+             const GdkRGBA           *color,
+             const GdkRGBA           *background,
+             double                   x,
+             double                   y,
+             double                   xalign,
+             double                   yalign,
+             const char              *str)
+{
+  QueuedLabel label = { 0, };
+  int w, h;
+
+  if (style->label_queue == NULL)
+    {
+      /* A style not set up by perp_chart_style_init(): no queue, draw at once. */
+      text (snapshot, style, color, background, x, y, xalign, yalign, str);
+      return;
+    }
+  label.node = text_node (style, color, str, &w, &h);
+  if (label.node == NULL)
+    return;
+  label.tx = floor (x - w * xalign);
+  label.ty = floor (y - h * yalign);
+  if (background != NULL)
+    {
+      label.box = GRAPHENE_RECT_INIT (label.tx - 3, label.ty, w + 6, h);
+      label.background = *background;
+      label.has_background = TRUE;
+    }
+  else
+    label.box = GRAPHENE_RECT_INIT (label.tx, label.ty, w, h);
+  if (label.box.origin.x < 0 || label.box.origin.y < 0
+      || label.box.origin.x + label.box.size.width > vp->plot_width
+      || label.box.origin.y + label.box.size.height > vp->plot_height)
+    {
+      gsk_render_node_unref (label.node);
+      return;
+    }
+  label.priority = priority;
+  label.seq = style->label_queue->len;
+  g_array_append_val (style->label_queue, label);
+}
+
+/* Keeps @box free of labels (drawn by the caller). */
+static void
+reserve_label_box (const PerpChartStyle  *style,
+                   const graphene_rect_t *box)
+{
+  QueuedLabel label = { 0, };
+
+  if (style->label_queue == NULL)
+    return;
+  label.box = *box;
+  label.priority = LABEL_RESERVED;
+  label.seq = style->label_queue->len;
+  g_array_append_val (style->label_queue, label);
+}
+
+static int
+compare_queued (gconstpointer a,
+                gconstpointer b)
+{
+  const QueuedLabel *x = a, *y = b;
+
+  if (x->priority != y->priority)
+    return x->priority < y->priority ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+reset_labels (const PerpChartStyle *style)
+{
+  if (style->labels != NULL)
+    g_array_set_size (style->labels, 0);
+}
+
+static void
+flush_labels (GtkSnapshot          *snapshot,
+              const PerpChartStyle *style)
+{
+  GArray *queue = style->label_queue;
+
+  if (queue == NULL || queue->len == 0)
+    return;
+  g_array_sort (queue, compare_queued);
+  for (guint i = 0; i < queue->len; i++)
+    {
+      QueuedLabel *label = &g_array_index (queue, QueuedLabel, i);
+      /* A pixel of air between neighbours. */
+      graphene_rect_t padded = GRAPHENE_RECT_INIT (label->box.origin.x - 1, label->box.origin.y - 1,
+                                                   label->box.size.width + 2, label->box.size.height + 2);
+      gboolean free_box = TRUE;
+
+      for (guint j = 0; j < style->labels->len && free_box; j++)
+        {
+          const graphene_rect_t *placed = &g_array_index (style->labels, graphene_rect_t, j);
+
+          free_box = !(padded.origin.x < placed->origin.x + placed->size.width
+                       && placed->origin.x < padded.origin.x + padded.size.width
+                       && padded.origin.y < placed->origin.y + placed->size.height
+                       && placed->origin.y < padded.origin.y + padded.size.height);
+        }
+      if (free_box)
+        {
+          g_array_append_val (style->labels, label->box);
+          if (label->has_background)
+            fill (snapshot, &label->background, label->box.origin.x, label->box.origin.y,
+                  label->box.size.width, label->box.size.height);
+          if (label->node != NULL)
+            {
+              gtk_snapshot_save (snapshot);
+              gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (label->tx, label->ty));
+              gtk_snapshot_append_node (snapshot, label->node);
+              gtk_snapshot_restore (snapshot);
+            }
+        }
+      g_clear_pointer (&label->node, gsk_render_node_unref);
+    }
+  g_array_set_size (queue, 0);
 }
 
 static int
@@ -537,8 +737,10 @@ perp_chart_draw_axes (GtkSnapshot             *snapshot,
     {
       g_autofree char *label = perp_chart_format_price (p, step);
       int y = y_of_price (vp, p);
+      /* Where text() puts it: a label crossing the plot's top or bottom is left out. */
+      int ty = (int) floor (y - th * 0.5);
 
-      if (y - th / 2 < 0 || y + th / 2 > vp->plot_height)
+      if (ty < 0 || ty + th > vp->plot_height)
         continue;
       fill (snapshot, fg, vp->plot_width, y, 4, 1);
       text (snapshot, style, fg, NULL, vp->plot_width + 7, y, 0, 0.5, label);
@@ -561,7 +763,8 @@ perp_chart_draw_axes (GtkSnapshot             *snapshot,
       int x = perp_chart_x_of_time (vp, t);
       const char *f = format;
       g_autofree char *label = NULL;
-      int w;
+      g_autoptr(GskRenderNode) node = NULL;
+      int w, h, tx;
 
       /* Intraday ladders name the day at midnight. */
       if (tstep < PERP_MS_PER_DAY && (t + offset) % PERP_MS_PER_DAY == 0)
@@ -569,8 +772,13 @@ perp_chart_draw_axes (GtkSnapshot             *snapshot,
       label = perp_chart_format_time (t, vp->utc, f);
       if (x - last_x < 60)
         continue;  /* never overlap the previous label */
+      /* Never a label cut by the plot's left or right edge (".2:00", "Mon 01 A"). */
+      node = text_node (style, fg, label, &w, &h);
+      tx = (int) floor (x - w * 0.5);
+      if (tx < 0 || tx + w > vp->plot_width)
+        continue;
       fill (snapshot, fg, x, vp->plot_height, 1, 4);
-      w = text (snapshot, style, fg, NULL, x, vp->plot_height + 4, 0.5, 0, label);
+      text (snapshot, style, fg, NULL, x, vp->plot_height + 4, 0.5, 0, label);
       last_x = x + w / 2.0;
     }
   gtk_snapshot_pop (snapshot);
@@ -672,14 +880,43 @@ draw_volume (GtkSnapshot             *snapshot,
     return;
 
   push_plot_clip (snapshot, vp);
-  for (guint i = 0; i < n; i++)
+  if (n > (guint) vp->plot_width / 3)
     {
-      const PerpChartColumn *c = &cols[i];
-      int h = (int) ceil (c->volume / max_volume * band);
+      /* Dense: two paths of pixel-aligned rectangles (one per colour) in one cairo
+       * node bounded by the band, which cairo fills as boxes; a colour node per bar
+       * costs a trip through cairo's whole fill pipeline each. */
+      double x0 = MAX (0, cols[0].x), x1 = MIN (vp->plot_width, cols[n - 1].x + cols[n - 1].width);
+      int top = vp->plot_height - (int) ceil (band);
+      cairo_t *cr;
 
-      fill (snapshot, &style->colors[c->close >= c->open ? PERP_CHART_COLOR_VOLUME_BULL : PERP_CHART_COLOR_VOLUME_BEAR],
-            c->x, vp->plot_height - h, c->width, h);
+      if (x1 > x0)
+        {
+          cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (x0, top, x1 - x0, vp->plot_height - top));
+          for (int bull = 0; bull < 2; bull++)
+            {
+              for (guint i = 0; i < n; i++)
+                {
+                  const PerpChartColumn *c = &cols[i];
+                  int h = (int) ceil (c->volume / max_volume * band);
+
+                  if ((c->close >= c->open) == bull && h > 0)
+                    cairo_rectangle (cr, c->x, vp->plot_height - h, c->width, h);
+                }
+              gdk_cairo_set_source_rgba (cr, &style->colors[bull ? PERP_CHART_COLOR_VOLUME_BULL : PERP_CHART_COLOR_VOLUME_BEAR]);
+              cairo_fill (cr);
+            }
+          cairo_destroy (cr);
+        }
     }
+  else
+    for (guint i = 0; i < n; i++)
+      {
+        const PerpChartColumn *c = &cols[i];
+        int h = (int) ceil (c->volume / max_volume * band);
+
+        fill (snapshot, &style->colors[c->close >= c->open ? PERP_CHART_COLOR_VOLUME_BULL : PERP_CHART_COLOR_VOLUME_BEAR],
+              c->x, vp->plot_height - h, c->width, h);
+      }
   gtk_snapshot_pop (snapshot);
 }
 
@@ -743,7 +980,7 @@ foreach_visible (GtkSnapshot             *snapshot,
   const PerpStructure *structure = perp_chart_model_get_structure (model);
   const PerpStructureObject *objects;
   const PerpChartSpan *spans;
-  const gint64 *max_end;
+  const gint64 *max_end, *block_max;
   guint n_objects, n, count = 0;
   gint64 interval = perp_chart_model_get_interval_ms (model);
   gint64 cutoff = perp_chart_model_get_cutoff (model);
@@ -778,6 +1015,7 @@ foreach_visible (GtkSnapshot             *snapshot,
 
   spans = perp_chart_model_get_spans (model, group, FALSE, &n);
   max_end = perp_chart_model_get_span_max_end (model, group);
+  block_max = perp_chart_model_get_span_block_max_end (model, group);
   for (guint i = spans_upper_bound (spans, n, t1); i-- > 0 && count < max_objects;)
     {
       PerpStructureObject o;
@@ -785,7 +1023,13 @@ foreach_visible (GtkSnapshot             *snapshot,
       if (max_end[i] < t0)
         break;  /* nothing at or before i reaches into the view */
       if (spans[i].end < t0)
-        continue;
+        {
+          /* At the top of a run of spans that all ended before the view (a long-lived
+           * old one keeps the prefix maximum up): skip the run. */
+          if (block_max[i / PERP_CHART_SPAN_BLOCK] < t0)
+            i -= i % PERP_CHART_SPAN_BLOCK;
+          continue;
+        }
       g_assert (spans[i].id < n_objects);
       if (too_fine (vp, &objects[spans[i].id], interval)
           || objects[spans[i].id].top < vp->p0 - margin
@@ -809,23 +1053,144 @@ span_x1 (const PerpViewportState *vp,
   return perp_chart_x_of_time (vp, (double) span->end + interval);
 }
 
+/* How a zone is drawn: active ones with a solid border; ended ones (mitigated, or an
+ * order block that broke) with a dashed one; breakers hatched. */
+typedef enum
+{
+  BOX_ACTIVE,
+  BOX_ENDED,
+  BOX_HATCHED,
+} BoxStyle;
+
+/* A 1 px dashed line (3 on, 3 off) along a box edge: one repeat node over one dash,
+ * whatever the length, rather than a node per dash. */
+static void
+dashed_line (GtkSnapshot   *snapshot,
+             const GdkRGBA *color,
+             int            x,
+             int            y,
+             int            w,
+             int            h,
+             int            phase)
+{
+  gboolean across = w >= h;
+
+  if (w <= 0 || h <= 0 || color->alpha <= 0)
+    return;
+  if ((across ? w : h) <= 3)
+    {
+      fill (snapshot, color, x, y, w, h);
+      return;
+    }
+  gtk_snapshot_push_repeat (snapshot, &GRAPHENE_RECT_INIT (x, y, w, h),
+                            across ? &GRAPHENE_RECT_INIT (phase, y, 6, 1) : &GRAPHENE_RECT_INIT (x, phase, 1, 6));
+  gtk_snapshot_append_color (snapshot, color,
+                             across ? &GRAPHENE_RECT_INIT (phase, y, 3, 1) : &GRAPHENE_RECT_INIT (x, phase, 1, 3));
+  gtk_snapshot_pop (snapshot);
+}
+
+/* A horizontal 1 px dotted line over [x0, x1) clipped to the plot, @on pixels in every
+ * @period, in phase with @origin (the line's own start, so the dots pan with it): one
+ * repeat node rather than a colour node per dot. */
+static void
+dotted_hline (GtkSnapshot             *snapshot,
+              const PerpViewportState *vp,
+              const GdkRGBA           *color,
+              int                      origin,
+              int                      x0,
+              int                      x1,
+              int                      y,
+              int                      on,
+              int                      period)
+{
+  int phase;
+
+  x0 = MAX (x0, -period);
+  x1 = MIN (x1, vp->plot_width);
+  if (x1 <= x0 || color->alpha <= 0)
+    return;
+  phase = x0 - (int) ((((gint64) x0 - origin) % period + period) % period);
+  if (x1 - x0 <= period)
+    {
+      /* One or two dots: plain colour nodes cost less than a repeat. */
+      for (int x = phase; x < x1; x += period)
+        fill (snapshot, color, MAX (x, x0), y, MIN (x + on, x1) - MAX (x, x0), 1);
+      return;
+    }
+  gtk_snapshot_push_repeat (snapshot, &GRAPHENE_RECT_INIT (x0, y, x1 - x0, 1),
+                            &GRAPHENE_RECT_INIT (phase, y, period, 1));
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (phase, y, on, 1));
+  gtk_snapshot_pop (snapshot);
+}
+
+/* The border of a zone: its own colour, opaque enough to mark the edge. */
+static GdkRGBA
+border_of (const GdkRGBA *fill_color,
+           BoxStyle       box_style)
+{
+  GdkRGBA c = *fill_color;
+
+  c.alpha = CLAMP (fill_color->alpha * (box_style == BOX_ENDED ? 3.5f : 4.5f), 0.3f, 0.8f);
+  return c;
+}
+
 static void
 draw_box (GtkSnapshot             *snapshot,
           const PerpViewportState *vp,
           const GdkRGBA           *color,
+          BoxStyle                 box_style,
           const PerpChartSpan     *span,
           double                   top,
           double                   bottom,
           gint64                   interval)
 {
-  int x0 = perp_chart_x_of_time (vp, span->start);
-  int x1 = span_x1 (vp, span, interval);
+  int sx0 = perp_chart_x_of_time (vp, span->start);
+  int sx1 = span_x1 (vp, span, interval);
   int y0 = y_of_price (vp, top);
   int y1 = y_of_price (vp, bottom);
+  int x0 = MAX (sx0, -1);
+  int x1 = MIN (sx1, vp->plot_width + 1);
+  int w = MAX (1, x1 - x0), h = MAX (1, y1 - y0 + 1);
+  /* Dashes and hatching keep their phase to the box's own left edge, so they move
+   * with it when panning. */
+  int phase = x0 - (int) (((gint64) x0 - sx0) % 6);
+  GdkRGBA edge = border_of (color, box_style);
 
-  x0 = MAX (x0, -1);
-  x1 = MIN (x1, vp->plot_width + 1);
-  fill (snapshot, color, x0, y0, MAX (1, x1 - x0), MAX (1, y1 - y0 + 1));
+  fill (snapshot, color, x0, y0, w, h);
+  if (box_style == BOX_HATCHED && w > 2 && h > 2)
+    {
+      GdkRGBA hatch = edge;
+
+      hatch.alpha *= 0.45f;
+      /* Diagonal strokes every 6 px: a 6 x 6 tile with one pixel per row. */
+      gtk_snapshot_push_repeat (snapshot, &GRAPHENE_RECT_INIT (x0, y0 + 1, w, h - 2),
+                                &GRAPHENE_RECT_INIT (phase, y0 + 1, 6, 6));
+      for (int i = 0; i < 6; i++)
+        gtk_snapshot_append_color (snapshot, &hatch, &GRAPHENE_RECT_INIT (phase + i, y0 + 1 + 5 - i, 1, 1));
+      gtk_snapshot_pop (snapshot);
+    }
+  if (h < 3 || w < 3)
+    return;  /* a sliver: the fill is all there is */
+  if (box_style == BOX_ENDED)
+    {
+      dashed_line (snapshot, &edge, x0, y0, w, 1, phase);
+      dashed_line (snapshot, &edge, x0, y0 + h - 1, w, 1, phase);
+      if (sx0 >= 0)
+        dashed_line (snapshot, &edge, sx0, y0 + 1, 1, h - 2, y0 + 1);
+      if (sx1 <= vp->plot_width)
+        dashed_line (snapshot, &edge, sx1 - 1, y0 + 1, 1, h - 2, y0 + 1);
+    }
+  else
+    {
+      /* One border node, not four colour nodes: each node is a trip through cairo's
+       * fill pipeline.  Edges off the plot (x0 = -1, x1 = width + 1) are clipped. */
+      GskRoundedRect outline;
+      const float widths[4] = { 1, 1, 1, 1 };
+      const GdkRGBA colors[4] = { edge, edge, edge, edge };
+
+      gsk_rounded_rect_init_from_rect (&outline, &GRAPHENE_RECT_INIT (x0, y0, w, h), 0);
+      gtk_snapshot_append_border (snapshot, &outline, widths, colors);
+    }
 }
 
 static void
@@ -837,12 +1202,14 @@ fvg_cb (GtkSnapshot               *snapshot,
         gint64                     interval)
 {
   PerpChartColor c;
+  gboolean ended = o->event_time[PERP_STRUCTURE_EVENT_MITIGATED] >= 0
+                   || o->event_time[PERP_STRUCTURE_EVENT_MERGED] >= 0;
 
-  if (o->event_time[PERP_STRUCTURE_EVENT_MITIGATED] >= 0 || o->event_time[PERP_STRUCTURE_EVENT_MERGED] >= 0)
+  if (ended)
     c = PERP_CHART_COLOR_FVG_MITIGATED;
   else
     c = o->direction > 0 ? PERP_CHART_COLOR_FVG_BULL : PERP_CHART_COLOR_FVG_BEAR;
-  draw_box (snapshot, vp, &style->colors[c], span, o->top, o->bottom, interval);
+  draw_box (snapshot, vp, &style->colors[c], ended ? BOX_ENDED : BOX_ACTIVE, span, o->top, o->bottom, interval);
 }
 
 static void
@@ -857,7 +1224,7 @@ block_cb (GtkSnapshot               *snapshot,
   gboolean ended = o->event_time[PERP_STRUCTURE_EVENT_MITIGATED] >= 0
                    || (!breaker && o->event_time[PERP_STRUCTURE_EVENT_BROKEN] >= 0);
   PerpChartColor c;
-  int x0, x1;
+  int x0, x1, y0, y1;
 
   if (ended)
     c = PERP_CHART_COLOR_BLOCK_MITIGATED;
@@ -865,14 +1232,18 @@ block_cb (GtkSnapshot               *snapshot,
     c = o->direction > 0 ? PERP_CHART_COLOR_BREAKER_BULL : PERP_CHART_COLOR_BREAKER_BEAR;
   else
     c = o->direction > 0 ? PERP_CHART_COLOR_OB_BULL : PERP_CHART_COLOR_OB_BEAR;
-  draw_box (snapshot, vp, &style->colors[c], span, o->top, o->bottom, interval);
+  draw_box (snapshot, vp, &style->colors[c], ended ? BOX_ENDED : breaker ? BOX_HATCHED : BOX_ACTIVE,
+            span, o->top, o->bottom, interval);
 
-  /* Name wide enough boxes, at their left end. */
+  /* Name wide enough boxes at their left edge, or at the plot's when that is off to
+   * the left; the label queue drops names that would overprint others. */
   x0 = MAX (0, perp_chart_x_of_time (vp, span->start));
   x1 = MIN (vp->plot_width, span_x1 (vp, span, interval));
-  if (!ended && x1 - x0 > 40 && y_of_price (vp, o->bottom) - y_of_price (vp, o->top) > 8)
-    text (snapshot, style, &style->colors[PERP_CHART_COLOR_DIM], NULL,
-          x0 + 3, y_of_price (vp, (o->top + o->bottom) / 2), 0, 0.5, breaker ? "Breaker" : "OB");
+  y0 = MAX (0, y_of_price (vp, o->top));
+  y1 = MIN (vp->plot_height, y_of_price (vp, o->bottom));
+  if (!ended && x1 - x0 > 40 && y1 - y0 > 8)
+    queue_label (snapshot, style, vp, LABEL_BLOCK, &style->colors[PERP_CHART_COLOR_DIM], NULL,
+                 x0 + 3, (y0 + y1) / 2.0, 0, 0.5, breaker ? "Breaker" : "OB");
 }
 
 static void
@@ -895,7 +1266,7 @@ level_cb (GtkSnapshot               *snapshot,
   hline (snapshot, vp, color, x0, x1, o->top, 1);
   x1 = MIN (x1, vp->plot_width);
   if (x1 - MAX (x0, 0) > 30 + inset)
-    text (snapshot, style, color, NULL, x1 - inset, y_of_price (vp, o->top), 1, high ? 1 : 0, name);
+    queue_label (snapshot, style, vp, LABEL_LEVEL, color, NULL, x1 - inset, y_of_price (vp, o->top), 1, high ? 1 : 0, name);
 }
 
 static void
@@ -915,10 +1286,9 @@ liquidity_cb (GtkSnapshot               *snapshot,
   gint64 swept = o->event_time[PERP_STRUCTURE_EVENT_SWEPT];
 
   /* Dotted (2 on, 2 off) so pools read apart from the solid period levels; a long
-   * line is a faint solid one instead, one node rather than hundreds. */
+   * line is a faint solid one instead. */
   if (MIN (x1, vp->plot_width) - MAX (x0, 0) <= 160)
-    for (int x = MAX (x0, -2); x < MIN (x1, vp->plot_width); x += 4)
-      fill (snapshot, color, x, y, 2, 1);
+    dotted_hline (snapshot, vp, color, x0, x0, x1, y, 2, 4);
   else
     {
       GdkRGBA faint = *color;
@@ -927,7 +1297,8 @@ liquidity_cb (GtkSnapshot               *snapshot,
       hline (snapshot, vp, &faint, x0, x1, level, 1);
     }
   if (x1 - x0 > 28)
-    text (snapshot, style, color, NULL, MAX (x0, 0) + 2, y, 0, high ? 1 : 0, high ? "EQH" : "EQL");
+    queue_label (snapshot, style, vp, LABEL_LIQUIDITY, color, NULL, MAX (x0, 0) + 2, y, 0, high ? 1 : 0,
+                 high ? "EQH" : "EQL");
 
   if (swept >= 0 && px_per_candle (vp, interval) >= 1.0)
     {
@@ -938,7 +1309,7 @@ liquidity_cb (GtkSnapshot               *snapshot,
       fill (snapshot, sc, sx - 3, y, 7, 1);
       fill (snapshot, sc, sx, y - 3, 1, 7);
       if (px_per_candle (vp, interval) >= 2.0)
-        text (snapshot, style, sc, NULL, sx + 4, y, 0, high ? 1 : 0, "sweep");
+        queue_label (snapshot, style, vp, LABEL_LIQUIDITY, sc, NULL, sx + 4, y, 0, high ? 1 : 0, "sweep");
     }
 }
 
@@ -963,15 +1334,15 @@ structure_cb (GtkSnapshot               *snapshot,
   if (internal)
     color.alpha *= 0.6f;
   if (internal && MIN (x1, vp->plot_width) - MAX (x0, 0) <= 160)
-    {
-      for (int x = MAX (x0, -3); x < MIN (x1, vp->plot_width); x += 6)
-        fill (snapshot, &color, x, y, 3, 1);
-    }
+    dotted_hline (snapshot, vp, &color, x0, x0, x1, y, 3, 6);
   else
     hline (snapshot, vp, &color, x0, x1, o->top, internal ? 1 : 2);
   if (x1 - x0 > (internal ? 44 : 30))
-    text (snapshot, style, &color, NULL, (x0 + x1) / 2.0, y + (o->direction > 0 ? -1 : 2),
-          0.5, o->direction > 0 ? 1 : 0, label);
+    /* Centred on the visible part of the line, so a break from off the left still
+     * gets its name rather than a label cut by the edge. */
+    queue_label (snapshot, style, vp, LABEL_STRUCTURE, &color, NULL,
+                 (MAX (x0, 0) + MIN (x1, vp->plot_width)) / 2.0, y + (o->direction > 0 ? -1 : 2),
+                 0.5, o->direction > 0 ? 1 : 0, label);
 }
 
 static void
@@ -1003,8 +1374,8 @@ swing_cb (GtkSnapshot               *snapshot,
   fill (snapshot, color, x - r + 1, y - 1, 2 * r - 1, 3);
   fill (snapshot, color, x, y - r, 1, 2 * r + 1);
   if (swing)
-    text (snapshot, style, color, NULL, x, y + (high ? -r - 1 : r + 1), 0.5, high ? 1 : 0,
-          high ? "SH" : "SL");
+    queue_label (snapshot, style, vp, LABEL_SWING, color, NULL, x, y + (high ? -r - 1 : r + 1), 0.5, high ? 1 : 0,
+                 high ? "SH" : "SL");
 }
 
 /* ------------------------------------------------------------------ reading-based layers */
@@ -1064,8 +1435,8 @@ draw_killzones (GtkSnapshot             *snapshot,
           const PerpStructureConfig *config = perp_structure_get_config (structure);
 
           if (w[i].zone < config->n_killzones && config->killzones[w[i].zone].name != NULL)
-            text (snapshot, style, &style->colors[PERP_CHART_COLOR_DIM], NULL,
-                  MAX (x0, 0) + 3, 2 + (w[i].zone % 2) * 14, 0, 0, config->killzones[w[i].zone].name);
+            queue_label (snapshot, style, vp, LABEL_KILLZONE, &style->colors[PERP_CHART_COLOR_DIM], NULL,
+                         MAX (x0, 0) + 3, 2 + (w[i].zone % 2) * 14, 0, 0, config->killzones[w[i].zone].name);
         }
     }
   gtk_snapshot_pop (snapshot);
@@ -1107,9 +1478,10 @@ draw_zones (GtkSnapshot             *snapshot,
     {
       const GdkRGBA *dim = &style->colors[PERP_CHART_COLOR_DIM];
 
-      text (snapshot, style, dim, NULL, x1 - 4, y_of_price (vp, top) + 2, 1, 0, "Premium");
-      text (snapshot, style, dim, NULL, x1 - 4, y_of_price (vp, r.equilibrium), 1, 0.5, "Equilibrium");
-      text (snapshot, style, dim, NULL, x1 - 4, y_of_price (vp, bottom) - 2, 1, 1, "Discount");
+      queue_label (snapshot, style, vp, LABEL_ZONE, dim, NULL, x1 - 4, y_of_price (vp, top) + 2, 1, 0, "Premium");
+      queue_label (snapshot, style, vp, LABEL_ZONE, dim, NULL, x1 - 4, y_of_price (vp, r.equilibrium), 1, 0.5,
+                   "Equilibrium");
+      queue_label (snapshot, style, vp, LABEL_ZONE, dim, NULL, x1 - 4, y_of_price (vp, bottom) - 2, 1, 1, "Discount");
     }
   gtk_snapshot_pop (snapshot);
 }
@@ -1146,7 +1518,8 @@ draw_fibonacci (GtkSnapshot             *snapshot,
       g_autofree char *label = g_strdup_printf ("%.3g  %s", r.leg.ratios[i], price);
 
       hline (snapshot, vp, color, x0, x1, r.leg.levels[i], 1);
-      text (snapshot, style, color, &style->colors[PERP_CHART_COLOR_LABEL_BACKGROUND], x1 - 4, y_of_price (vp, r.leg.levels[i]) - 1, 1, 1, label);
+      queue_label (snapshot, style, vp, LABEL_FIB, color, &style->colors[PERP_CHART_COLOR_LABEL_BACKGROUND],
+                   x1 - 4, y_of_price (vp, r.leg.levels[i]) - 1, 1, 1, label);
     }
   gtk_snapshot_pop (snapshot);
 }
@@ -1209,31 +1582,47 @@ grid_column_at (const gint64 *times,
   return lo == 0 ? G_MAXUINT : lo - 1;
 }
 
+/* A small horizontal scale in the plot's bottom left corner, over the volume bars
+ * rather than the candles (the autoscale keeps that band free of prices), on a
+ * translucent plate; its box is kept free of other labels. */
 static void
 draw_legend (GtkSnapshot             *snapshot,
              const PerpChartStyle    *style,
              const PerpViewportState *vp,
              double                   max_value)
 {
-  int w = 10, h = 80;
-  /* Bottom left, above the volume bars: the readout has the top left, the newest
-   * candles and the level labels the right. */
-  int x = 64;
-  int y = (int) (vp->plot_height * 0.80) - h - 8;
+  const GdkRGBA *dim = &style->colors[PERP_CHART_COLOR_DIM];
+  GdkRGBA plate = style->colors[PERP_CHART_COLOR_LABEL_BACKGROUND];
   g_autofree char *value = format_volume (max_value);
   /* Density: USDT of modelled liquidations per 1 USDT of price. */
   g_autofree char *hi_label = g_strdup_printf ("%s/$", value);
+  g_autoptr(GskRenderNode) lo_node = NULL;
+  g_autoptr(GskRenderNode) hi_node = NULL;
+  int bar = 48, lo_w, hi_w, th, h, w, x, y, bx;
 
-  fill (snapshot, &style->colors[PERP_CHART_COLOR_LABEL_BACKGROUND], x - 56, y - 4, w + 60, h + 8);
-  for (int i = 0; i < h; i++)
+  lo_node = text_node (style, dim, "0", &lo_w, &th);
+  hi_node = text_node (style, dim, hi_label, &hi_w, &th);
+  th = MAX (th, 8);
+  h = th + 4;
+  w = 4 + lo_w + 4 + bar + 4 + hi_w + 4;
+  x = 4;
+  y = vp->plot_height - 4 - h;
+  if (y < 0 || x + w > vp->plot_width)
+    return;
+
+  plate.alpha = MIN (plate.alpha, 0.75f);
+  fill (snapshot, &plate, x, y, w, h);
+  reserve_label_box (style, &GRAPHENE_RECT_INIT (x, y, w, h));
+  bx = x + 4 + lo_w + 4;
+  for (int i = 0; i < bar; i++)
     {
       GdkRGBA c;
 
-      heat_color (style, 1.0 - (double) i / (h - 1), &c);
-      fill (snapshot, &c, x, y + i, w, 1);
+      heat_color (style, (double) i / (bar - 1), &c);
+      fill (snapshot, &c, bx + i, y + h / 2 - 3, 1, 6);
     }
-  text (snapshot, style, &style->colors[PERP_CHART_COLOR_DIM], NULL, x - 3, y, 1, 0, hi_label);
-  text (snapshot, style, &style->colors[PERP_CHART_COLOR_DIM], NULL, x - 3, y + h, 1, 1, "0");
+  text (snapshot, style, dim, NULL, x + 4, y + 2, 0, 0, "0");
+  text (snapshot, style, dim, NULL, bx + bar + 4, y + 2, 0, 0, hi_label);
 }
 
 /* Intensity of the buckets below @price: the prefix sum, interpolated inside the
@@ -1315,7 +1704,8 @@ draw_heatmap_image (GtkSnapshot             *snapshot,
   g_autofree double *live = NULL;
   guint32 *pixels;
   cairo_surface_t *surface;
-  int stride;
+  cairo_t *cr;
+  int stride, grid_end, r_lo = G_MAXINT, r_hi = -1;
   guint32 lut[256], empty;
   const GdkRGBA *bg = &style->colors[PERP_CHART_COLOR_BACKGROUND];
   gboolean opaque;
@@ -1432,47 +1822,101 @@ draw_heatmap_image (GtkSnapshot             *snapshot,
 
   tw = x_hi - x_lo;
   th = y_hi - y_lo;
-  surface = heat_surface_get (opaque ? CAIRO_FORMAT_RGB24 : CAIRO_FORMAT_ARGB32, tw, th);
-  pixels = (guint32 *) (gpointer) cairo_image_surface_get_data (surface);
-  stride = cairo_image_surface_get_stride (surface) / 4;
-  cairo_surface_flush (surface);
+  grid_end = MIN (live_x, x_hi);
   for (int y = y_lo; y < y_hi; y++)
+    if (row_of_y[y] >= 0)
+      {
+        r_lo = MIN (r_lo, row_of_y[y]);
+        r_hi = MAX (r_hi, row_of_y[y]);
+      }
+
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (x_lo, y_lo, tw, th));
+  if (grid_end > x_lo && r_lo <= r_hi)
     {
-      guint32 *row = pixels + (gsize) (y - y_lo) * stride - x_lo;
-      int r = row_of_y[y];
-      int grid_end = MIN (live_x, x_hi);
+      /* The grid part at the grid's own row resolution, one image row per grid row
+       * (top row = highest price), stretched to the pixel rows with nearest-neighbour
+       * sampling: a few hundred thousand pixels to fill and to keep (the recording
+       * holds a copy of the image) rather than a plot's worth.  Pixel row y shows grid
+       * row floor (f (y + 0.5)), f the price-to-row map; pixman's nearest filter
+       * samples row ceil (s) - 1 at source position s, which is that row for
+       * s = r_hi + 1 - f (y + 0.5), linear in y. */
+      int gw = grid_end - x_lo, gh = r_hi - r_lo + 1;
+      double lo = perp_liq_grid_get_price_lo (grid), hi = perp_liq_grid_get_price_hi (grid);
+      double rows_per_price = n_rows / (hi - lo);
+      double b = (vp->p1 - vp->p0) / h * rows_per_price;
+      double a = (vp->p1 - lo) * rows_per_price;
+      cairo_pattern_t *pattern;
+      cairo_matrix_t matrix;
 
-      if (r >= 0 && y > y_lo && r == row_of_y[y - 1])
-        memcpy (row + x_lo, row + x_lo - stride, (gsize) MAX (0, grid_end - x_lo) * 4);
-      else if (r >= 0)
-        for (int x = x_lo; x < grid_end; x++)
-          {
-            int k = col_of_x[x] != NULL ? (int) (col_of_x[x][r] * grid_scale * inv + 0.5) : 0;
-
-            row[x] = col_of_x[x] != NULL ? lut[CLAMP (k, 0, 255)] : empty;
-          }
-      else
-        for (int x = x_lo; x < grid_end; x++)
-          row[x] = empty;
-      if (live != NULL)
+      surface = heat_surface_get (opaque ? CAIRO_FORMAT_RGB24 : CAIRO_FORMAT_ARGB32, gw, gh);
+      pixels = (guint32 *) (gpointer) cairo_image_surface_get_data (surface);
+      stride = cairo_image_surface_get_stride (surface) / 4;
+      cairo_surface_flush (surface);
+      for (int k = 0; k < gh; k++)
         {
+          guint32 *row = pixels + (gsize) k * stride - x_lo;
+          int r = r_hi - k;
+
+          for (int x = x_lo; x < grid_end; x++)
+            {
+              int v = col_of_x[x] != NULL ? (int) (col_of_x[x][r] * grid_scale * inv + 0.5) : 0;
+
+              row[x] = col_of_x[x] != NULL ? lut[CLAMP (v, 0, 255)] : empty;
+            }
+        }
+      cairo_surface_mark_dirty (surface);
+
+      pattern = cairo_pattern_create_for_surface (surface);
+      cairo_matrix_init (&matrix, 1, 0, 0, b, -x_lo, r_hi + 1 - a);
+      cairo_pattern_set_matrix (pattern, &matrix);
+      cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
+      /* Rounding in pixman's fixed point may reach half a row past the image. */
+      cairo_pattern_set_extend (pattern, CAIRO_EXTEND_PAD);
+      cairo_set_source (cr, pattern);
+      for (int y = y_lo; y < y_hi;)
+        {
+          /* The runs of pixel rows that have a grid row. */
+          int y1 = y;
+
+          if (row_of_y[y] < 0)
+            {
+              y++;
+              continue;
+            }
+          while (y1 < y_hi && row_of_y[y1] >= 0)
+            y1++;
+          cairo_rectangle (cr, x_lo, y, gw, y1 - y);
+          y = y1;
+        }
+      cairo_fill (cr);
+      cairo_pattern_destroy (pattern);
+      cairo_surface_destroy (surface);
+    }
+  if (live != NULL && x_hi > MAX (live_x, x_lo))
+    {
+      /* Right of the last candle: one value per pixel row, 1:1. */
+      int lx = MAX (live_x, x_lo), lw = x_hi - lx;
+
+      surface = heat_surface_get (opaque ? CAIRO_FORMAT_RGB24 : CAIRO_FORMAT_ARGB32, lw, th);
+      pixels = (guint32 *) (gpointer) cairo_image_surface_get_data (surface);
+      stride = cairo_image_surface_get_stride (surface) / 4;
+      cairo_surface_flush (surface);
+      for (int y = y_lo; y < y_hi; y++)
+        {
+          guint32 *row = pixels + (gsize) (y - y_lo) * stride;
           int k = (int) (live[y] * inv + 0.5);
           guint32 v = lut[CLAMP (k, 0, 255)];
 
-          for (int x = MAX (live_x, x_lo); x < x_hi; x++)
+          for (int x = 0; x < lw; x++)
             row[x] = v;
         }
+      cairo_surface_mark_dirty (surface);
+      cairo_set_source_surface (cr, surface, lx, y_lo);
+      cairo_rectangle (cr, lx, y_lo, lw, th);
+      cairo_fill (cr);
+      cairo_surface_destroy (surface);
     }
-  cairo_surface_mark_dirty (surface);
-
-  {
-    cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (x_lo, y_lo, tw, th));
-
-    cairo_set_source_surface (cr, surface, x_lo, y_lo);
-    cairo_paint (cr);
-    cairo_destroy (cr);
-    cairo_surface_destroy (surface);
-  }
+  cairo_destroy (cr);
   return max_value;
 }
 
@@ -1498,7 +1942,8 @@ draw_ema (GtkSnapshot             *snapshot,
     {
       /* Dense (a point every few pixels or closer): a point every third pixel, each a
        * colour node from the previous value to its own, two pixels wide.  Stroking a
-       * path of thousands of segments costs cairo several times as much. */
+       * path of thousands of segments costs cairo several times as much, and a cairo
+       * node of boxes costs as much again in its plot-sized temporary image. */
       push_plot_clip (snapshot, vp);
       for (guint e = 0; e < PERP_CHART_N_EMAS; e++)
         {
@@ -1634,14 +2079,16 @@ draw_plan (GtkSnapshot             *snapshot,
     g_autofree char *label = g_strdup_printf ("Entry %s", p);
 
     hline (snapshot, vp, &style->colors[PERP_CHART_COLOR_ENTRY], x0, x1, plan->entry, 2);
-    text (snapshot, style, &style->colors[PERP_CHART_COLOR_ENTRY], &style->colors[PERP_CHART_COLOR_LABEL_BACKGROUND], x0 + 4, y_of_price (vp, plan->entry) - 1, 0, 1, label);
+    queue_label (snapshot, style, vp, LABEL_PLAN, &style->colors[PERP_CHART_COLOR_ENTRY], &style->colors[PERP_CHART_COLOR_LABEL_BACKGROUND],
+                 x0 + 4, y_of_price (vp, plan->entry) - 1, 0, 1, label);
   }
   {
     g_autofree char *p = perp_chart_format_price (plan->stop, step);
     g_autofree char *label = g_strdup_printf ("Stop %s", p);
 
     hline (snapshot, vp, &style->colors[PERP_CHART_COLOR_STOP], x0, x1, plan->stop, 2);
-    text (snapshot, style, &style->colors[PERP_CHART_COLOR_STOP], &style->colors[PERP_CHART_COLOR_LABEL_BACKGROUND], x0 + 4, y_of_price (vp, plan->stop) - 1, 0, 1, label);
+    queue_label (snapshot, style, vp, LABEL_PLAN, &style->colors[PERP_CHART_COLOR_STOP], &style->colors[PERP_CHART_COLOR_LABEL_BACKGROUND],
+                 x0 + 4, y_of_price (vp, plan->stop) - 1, 0, 1, label);
   }
   for (guint i = 0; i < plan->n_targets && i < PERP_PLAN_MAX_TARGETS; i++)
     {
@@ -1654,25 +2101,23 @@ draw_plan (GtkSnapshot             *snapshot,
       p = perp_chart_format_price (t->price, step);
       label = g_strdup_printf ("%gR %s", round (t->r * 100) / 100, p);
       hline (snapshot, vp, &style->colors[PERP_CHART_COLOR_TARGET], x0, x1, t->price, 1);
-      text (snapshot, style, &style->colors[PERP_CHART_COLOR_TARGET], &style->colors[PERP_CHART_COLOR_LABEL_BACKGROUND], x0 + 4, y_of_price (vp, t->price) - 1, 0, 1, label);
+      queue_label (snapshot, style, vp, LABEL_PLAN, &style->colors[PERP_CHART_COLOR_TARGET], &style->colors[PERP_CHART_COLOR_LABEL_BACKGROUND],
+                 x0 + 4, y_of_price (vp, t->price) - 1, 0, 1, label);
     }
   gtk_snapshot_pop (snapshot);
 }
 
 /* ------------------------------------------------------------------ dispatch */
 
-void
-perp_chart_draw_layer (GtkSnapshot             *snapshot,
-                       int                      width,
-                       int                      height,
-                       PerpChartModel          *model,
-                       const PerpChartStyle    *style,
-                       const PerpViewportState *vp,
-                       PerpChartLayer           layer)
+static void
+draw_layer (GtkSnapshot             *snapshot,
+            int                      width,
+            int                      height,
+            PerpChartModel          *model,
+            const PerpChartStyle    *style,
+            const PerpViewportState *vp,
+            PerpChartLayer           layer)
 {
-  g_return_if_fail (GTK_IS_SNAPSHOT (snapshot));
-  g_return_if_fail (model != NULL && style != NULL && vp != NULL);
-
   switch (layer)
     {
     case PERP_CHART_LAYER_KILLZONES:
@@ -1741,6 +2186,25 @@ perp_chart_draw_layer (GtkSnapshot             *snapshot,
     }
 }
 
+/* One layer alone, its labels included (they overlap none of another layer's). */
+void
+perp_chart_draw_layer (GtkSnapshot             *snapshot,
+                       int                      width,
+                       int                      height,
+                       PerpChartModel          *model,
+                       const PerpChartStyle    *style,
+                       const PerpViewportState *vp,
+                       PerpChartLayer           layer)
+{
+  g_return_if_fail (GTK_IS_SNAPSHOT (snapshot));
+  g_return_if_fail (model != NULL && style != NULL && vp != NULL);
+  g_return_if_fail (layer < PERP_CHART_N_LAYERS);
+
+  reset_labels (style);
+  draw_layer (snapshot, width, height, model, style, vp, layer);
+  flush_labels (snapshot, style);
+}
+
 void
 perp_chart_draw_static (GtkSnapshot             *snapshot,
                         int                      width,
@@ -1756,6 +2220,7 @@ perp_chart_draw_static (GtkSnapshot             *snapshot,
   g_return_if_fail (model != NULL && style != NULL && vp != NULL && visible != NULL);
 
   heat_max = 0;
+  reset_labels (style);
   fill (snapshot, &style->colors[PERP_CHART_COLOR_BACKGROUND], 0, 0, width, height);
   /* The heatmap first: it is opaque (the background is baked into its pixels, which
    * lets cairo copy it rather than blend it), so the grid and the translucent bands
@@ -1769,7 +2234,7 @@ perp_chart_draw_static (GtkSnapshot             *snapshot,
       if (l == PERP_CHART_LAYER_LEVELS)
         perp_chart_draw_candles (snapshot, width, height, model, style, vp);
       if (visible[l] && l != PERP_CHART_LAYER_HEATMAP)
-        perp_chart_draw_layer (snapshot, width, height, model, style, vp, l);
+        draw_layer (snapshot, width, height, model, style, vp, l);
     }
   if (heat_max > 0)
     {
@@ -1777,6 +2242,8 @@ perp_chart_draw_static (GtkSnapshot             *snapshot,
       draw_legend (snapshot, style, vp, heat_max);
       gtk_snapshot_pop (snapshot);
     }
+  /* Every layer's labels on top of all the drawing, the overlapping ones left out. */
+  flush_labels (snapshot, style);
   perp_chart_draw_axes (snapshot, width, height, model, style, vp);
 }
 

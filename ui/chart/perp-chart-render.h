@@ -79,9 +79,14 @@ typedef enum
  * @layout: a layout for all text (a reference; its font is the chart's font)
  * @dark: the colours are for a dark background
  * @text_cache: laid-out labels; set up by perp_chart_style_init()
+ * @labels: (element-type graphene_rect_t): the boxes of the plot labels the last
+ *   perp_chart_draw_static() or perp_chart_draw_layer() call placed (a label that
+ *   would have overlapped one placed before it was left out)
+ * @label_queue: private: the labels of the drawing in progress
  *
  * Set up with perp_chart_style_init(), released with perp_chart_style_clear().  Clear
  * and init it again when the font or the colours change: the label cache holds both.
+ * Drawing fills @labels and @label_queue, so one style serves one drawing at a time.
  */
 typedef struct
 {
@@ -89,6 +94,8 @@ typedef struct
   PangoLayout *layout;
   gboolean     dark;
   GHashTable  *text_cache;
+  GArray      *labels;
+  GArray      *label_queue;
 } PerpChartStyle;
 
 void        perp_chart_style_init          (PerpChartStyle          *style,
