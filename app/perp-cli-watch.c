@@ -315,7 +315,6 @@ attach_journal (PerpEngine          *engine,
 /* Waits for the journal's writes and says where they went. */
 static int
 finish_journal (PerpSignalJournal *signal_journal,
-                const char        *path,
                 int                exit_code)
 {
   g_autoptr(GError) error = NULL;
@@ -338,6 +337,27 @@ on_journal_failed (PerpSignalJournal *signal_journal,
                    Session           *session)
 {
   fprintf (stderr, "perpscope-cli: journal: %s\n", error->message);
+}
+
+/* --rest-url and --ws-url-*: each given one replaces the config's. */
+static void
+override_urls (PerpBinanceParams *params,
+               const char        *rest_url,
+               const char        *ws_market,
+               const char        *ws_public)
+{
+  struct { char **field; const char *value; } urls[] = {
+    { &params->rest_url, rest_url },
+    { &params->ws_url_market, ws_market },
+    { &params->ws_url_public, ws_public },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+    if (urls[i].value != NULL)
+      {
+        g_free (*urls[i].field);
+        *urls[i].field = g_strdup (urls[i].value);
+      }
 }
 
 static gboolean
@@ -435,12 +455,7 @@ perp_cli_cmd_watch (int    argc,
    * built from. */
   intervals[n_intervals++] = config->signal_interval;
   perp_binance_params_copy (&config->feed, &params);
-  if (rest_url != NULL)
-    g_free (params.rest_url), params.rest_url = g_strdup (rest_url);
-  if (ws_market != NULL)
-    g_free (params.ws_url_market), params.ws_url_market = g_strdup (ws_market);
-  if (ws_public != NULL)
-    g_free (params.ws_url_public), params.ws_url_public = g_strdup (ws_public);
+  override_urls (&params, rest_url, ws_market, ws_public);
   symbols = g_strdupv ((char **) perp_engine_get_symbols (engine));
   feed = perp_binance_feed_new (&params, (const char * const *) symbols, intervals, n_intervals);
   perp_binance_params_clear (&params);
@@ -454,7 +469,7 @@ perp_cli_cmd_watch (int    argc,
   if (session.failure != NULL)
     fprintf (stderr, "perpscope-cli: watch: %s\n", session.failure);
   g_free (session.failure);
-  return finish_journal (signal_journal, journal_path, session.exit_code);
+  return finish_journal (signal_journal, session.exit_code);
 }
 
 /* ------------------------------------------------------------------ replay */
@@ -577,7 +592,7 @@ perp_cli_cmd_replay (int    argc,
   if (session.failure != NULL)
     fprintf (stderr, "perpscope-cli: replay: %s\n", session.failure);
   g_free (session.failure);
-  return finish_journal (signal_journal, journal_path, session.exit_code);
+  return finish_journal (signal_journal, session.exit_code);
 }
 
 /* ------------------------------------------------------------------ record */
@@ -752,12 +767,7 @@ perp_cli_cmd_record (int    argc,
     }
 
   perp_binance_params_copy (&config->feed, &params);
-  if (rest_url != NULL)
-    g_free (params.rest_url), params.rest_url = g_strdup (rest_url);
-  if (ws_market != NULL)
-    g_free (params.ws_url_market), params.ws_url_market = g_strdup (ws_market);
-  if (ws_public != NULL)
-    g_free (params.ws_url_public), params.ws_url_public = g_strdup (ws_public);
+  override_urls (&params, rest_url, ws_market, ws_public);
   feed = perp_binance_feed_new (&params, (const char * const *) symbols, intervals, n_intervals);
   perp_binance_params_clear (&params);
   if (!perp_recorder_attach (recorder, G_OBJECT (feed), &error))

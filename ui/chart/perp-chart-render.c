@@ -1042,6 +1042,20 @@ foreach_visible (GtkSnapshot             *snapshot,
   return count;
 }
 
+/* One object layer: its objects in view, clipped to the plot. */
+static void
+draw_objects (GtkSnapshot             *snapshot,
+              PerpChartModel          *model,
+              const PerpChartStyle    *style,
+              const PerpViewportState *vp,
+              PerpChartGroup           group,
+              SpanFunc                 func)
+{
+  push_plot_clip (snapshot, vp);
+  foreach_visible (snapshot, model, style, vp, group, func);
+  gtk_snapshot_pop (snapshot);
+}
+
 /* Right edge of a span: the end of its last candle, or the plot's edge while open. */
 static int
 span_x1 (const PerpViewportState *vp,
@@ -2142,37 +2156,25 @@ draw_layer (GtkSnapshot             *snapshot,
       draw_volume (snapshot, model, style, vp);
       break;
     case PERP_CHART_LAYER_FVG:
-      push_plot_clip (snapshot, vp);
-      foreach_visible (snapshot, model, style, vp, PERP_CHART_GROUP_FVG, fvg_cb);
-      gtk_snapshot_pop (snapshot);
+      draw_objects (snapshot, model, style, vp, PERP_CHART_GROUP_FVG, fvg_cb);
       break;
     case PERP_CHART_LAYER_ORDER_BLOCKS:
-      push_plot_clip (snapshot, vp);
-      foreach_visible (snapshot, model, style, vp, PERP_CHART_GROUP_BLOCKS, block_cb);
-      gtk_snapshot_pop (snapshot);
+      draw_objects (snapshot, model, style, vp, PERP_CHART_GROUP_BLOCKS, block_cb);
       break;
     case PERP_CHART_LAYER_LEVELS:
-      push_plot_clip (snapshot, vp);
-      foreach_visible (snapshot, model, style, vp, PERP_CHART_GROUP_LEVELS, level_cb);
-      gtk_snapshot_pop (snapshot);
+      draw_objects (snapshot, model, style, vp, PERP_CHART_GROUP_LEVELS, level_cb);
       break;
     case PERP_CHART_LAYER_LIQUIDITY:
-      push_plot_clip (snapshot, vp);
-      foreach_visible (snapshot, model, style, vp, PERP_CHART_GROUP_LIQUIDITY, liquidity_cb);
-      gtk_snapshot_pop (snapshot);
+      draw_objects (snapshot, model, style, vp, PERP_CHART_GROUP_LIQUIDITY, liquidity_cb);
       break;
     case PERP_CHART_LAYER_FIBONACCI:
       draw_fibonacci (snapshot, model, style, vp);
       break;
     case PERP_CHART_LAYER_STRUCTURE:
-      push_plot_clip (snapshot, vp);
-      foreach_visible (snapshot, model, style, vp, PERP_CHART_GROUP_STRUCTURE, structure_cb);
-      gtk_snapshot_pop (snapshot);
+      draw_objects (snapshot, model, style, vp, PERP_CHART_GROUP_STRUCTURE, structure_cb);
       break;
     case PERP_CHART_LAYER_SWINGS:
-      push_plot_clip (snapshot, vp);
-      foreach_visible (snapshot, model, style, vp, PERP_CHART_GROUP_SWINGS, swing_cb);
-      gtk_snapshot_pop (snapshot);
+      draw_objects (snapshot, model, style, vp, PERP_CHART_GROUP_SWINGS, swing_cb);
       break;
     case PERP_CHART_LAYER_EMA:
       draw_ema (snapshot, model, style, vp);
