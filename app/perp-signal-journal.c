@@ -37,6 +37,7 @@ struct _PerpSignalJournal
   GError                  *error;       /* the first failed write, until flush reports it */
   PerpJournalHistory      *history;     /* what the breakers last read; kept alive for them */
   GArray                  *unconfirmed; /* gint64 times of taken signals still queued */
+  GHashTable              *tripped;     /* "SYMBOL breaker" -> last action (GINT_TO_POINTER) */
 };
 
 G_DEFINE_FINAL_TYPE (PerpSignalJournal, perp_signal_journal, G_TYPE_OBJECT)
@@ -240,6 +241,28 @@ status_reason (const PerpEngineUpdate *update)
     }
 }
 
+/* A breaker event is written when a breaker trips on a symbol (pass -> adjust or
+ * block, or adjust -> block), not at every close it stays tripped; the daily-drawdown
+ * block written here is the pause the breakers then read back until resumed. */
+static void
+record_breaker_events (PerpSignalJournal      *self,
+                       const PerpEngineUpdate *update)
+{
+  for (guint i = 0; i < update->verdict->n_results; i++)
+    {
+      const PerpBreakerResult *result = &update->verdict->results[i];
+      g_autofree char *key = g_strdup_printf ("%s %s", update->symbol, perp_breaker_name (result->breaker));
+      PerpBreakerAction last = GPOINTER_TO_INT (g_hash_table_lookup (self->tripped, key));
+      g_autoptr(GError) error = NULL;
+
+      if (result->action > last
+          && perp_journal_add_breaker_event (self->journal, result->breaker, result->action, update->symbol,
+                                             result->reason, update->time, &error) < 0)
+        report_failure (self, error);
+      g_hash_table_replace (self->tripped, g_steal_pointer (&key), GINT_TO_POINTER (result->action));
+    }
+}
+
 static void
 on_score_changed (PerpEngine             *engine,
                   const PerpEngineUpdate *update,
@@ -249,8 +272,10 @@ on_score_changed (PerpEngine             *engine,
   const char *reason;
   Open *open = NULL;
 
-  if (!update->on_close || update->score->tier < self->params.min_tier
-      || update->score->tier == PERP_TIER_NEUTRAL)
+  if (!update->on_close)
+    return;
+  record_breaker_events (self, update);
+  if (update->score->tier < self->params.min_tier || update->score->tier == PERP_TIER_NEUTRAL)
     return;
 
   if (update->status == PERP_SIGNAL_TAKEN)
@@ -365,6 +390,7 @@ perp_signal_journal_finalize (GObject *object)
   g_clear_pointer (&self->open, g_ptr_array_unref);
   g_clear_pointer (&self->history, perp_journal_history_free);
   g_clear_pointer (&self->unconfirmed, g_array_unref);
+  g_clear_pointer (&self->tripped, g_hash_table_unref);
   g_clear_error (&self->error);
   g_clear_object (&self->journal);
   g_clear_object (&self->cancellable);
@@ -390,6 +416,7 @@ perp_signal_journal_init (PerpSignalJournal *self)
   self->open = g_ptr_array_new_with_free_func ((GDestroyNotify) open_free);
   self->cancellable = g_cancellable_new ();
   self->unconfirmed = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->tripped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 PerpSignalJournal *

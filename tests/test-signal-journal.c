@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <sqlite3.h>
 
 #include "perp-signal-journal.h"
 #include "perp-test-support.h"
@@ -59,6 +60,7 @@ typedef struct
   PerpTier         tier;
   PerpSignalStatus status;
   PerpPlan         plan;
+  PerpBreakerAction actions[PERP_N_BREAKERS];
 } Seen;
 
 static void
@@ -74,6 +76,10 @@ on_score (PerpEngine             *engine,
   s.tier = update->score->tier;
   s.status = update->status;
   s.plan = *update->plan;
+  for (guint b = 0; b < PERP_N_BREAKERS; b++)
+    s.actions[b] = PERP_BREAKER_PASS;
+  for (guint r = 0; r < update->verdict->n_results; r++)
+    s.actions[update->verdict->results[r].breaker] = update->verdict->results[r].action;
   g_array_append_val (seen, s);
 }
 
@@ -193,6 +199,32 @@ run (gboolean synchronous)
       }
     }
   g_assert_cmpuint (n_closed, >, 0);
+
+  /* A breaker event per trip (a breaker's action rising), not per close it stays
+   * tripped. */
+  {
+    guint expected = 0;
+    PerpBreakerAction last[PERP_N_BREAKERS] = { 0 };
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    for (guint i = 0; i < seen->len; i++)
+      for (guint b = 0; b < PERP_N_BREAKERS; b++)
+        {
+          PerpBreakerAction action = g_array_index (seen, Seen, i).actions[b];
+
+          if (action > last[b])
+            expected++;
+          last[b] = action;
+        }
+    g_assert_cmpuint (expected, >, 0);
+    g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM breaker_events", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, expected);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
 
   g_clear_object (&signal_journal);
   g_clear_object (&journal);
