@@ -61,6 +61,8 @@ int          perp_cli_cmd_replay      (int                    argc,
                                        char                 **argv);
 int          perp_cli_cmd_record      (int                    argc,
                                        char                 **argv);
+int          perp_cli_cmd_resume      (int                    argc,
+                                       char                 **argv);
 int          perp_cli_cmd_export      (int                    argc,
                                        char                 **argv);
 int          perp_cli_bench_latency   (const char            *ticks,

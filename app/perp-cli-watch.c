@@ -1028,3 +1028,57 @@ perp_cli_bench_latency (const char *ticks,
           n_messages / (total_ms / 1e3));
   return EXIT_OK;
 }
+
+/* ------------------------------------------------------------------ resume */
+
+/* A person lifts a breaker that holds until resumed (the daily-drawdown pause). */
+int
+perp_cli_cmd_resume (int    argc,
+                     char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(PerpJournal) journal = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *journal_path = NULL;
+  g_autofree char *breaker_name = NULL;
+  g_autofree char *at_text = NULL;
+  g_autofree char *default_path = NULL;
+  PerpBreaker breaker;
+  gint64 at;
+  int exit_code = EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "journal", 0, 0, G_OPTION_ARG_FILENAME, &journal_path, "The journal (default: the user data folder's)", "FILE" },
+    { "breaker", 0, 0, G_OPTION_ARG_STRING, &breaker_name, "The breaker to resume (default daily_drawdown)", "NAME" },
+    { "at", 0, 0, G_OPTION_ARG_STRING, &at_text, "When (default: now); replays resume at a data time", "TIME" },
+    { NULL }
+  };
+
+  context = g_option_context_new ("- resume a breaker that holds until a person resumes it");
+  g_option_context_set_summary (context, "resume");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc > 1)
+    return perp_cli_usage_error (context, "resume: unexpected argument \"%s\"", argv[1]);
+  breaker = perp_breaker_from_name (breaker_name != NULL ? breaker_name : "daily_drawdown");
+  if (breaker == PERP_N_BREAKERS)
+    return perp_cli_usage_error (context, "resume: --breaker: \"%s\" is not a breaker", breaker_name);
+  at = g_get_real_time () / 1000;
+  if (at_text != NULL && !perp_cli_parse_time (at_text, &at))
+    return perp_cli_usage_error (context, "resume: --at: \"%s\" is not a time", at_text);
+
+  if (journal_path == NULL)
+    journal_path = g_strdup (default_path = perp_journal_default_path ());
+  journal = perp_journal_open (journal_path, PERP_JOURNAL_FLAGS_NONE, &error);
+  if (journal == NULL || !perp_journal_resume_breaker (journal, breaker, at, &error))
+    {
+      fprintf (stderr, "perpscope-cli: %s\n", error->message);
+      return EXIT_DATA;
+    }
+  {
+    g_autofree char *when = perp_cli_format_time (at);
+
+    printf ("%s resumed at %s in %s\n", perp_breaker_name (breaker), when, journal_path);
+  }
+  return EXIT_OK;
+}

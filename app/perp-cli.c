@@ -792,6 +792,7 @@ static const Command commands[] = {
   { "replay", perp_cli_cmd_replay, "The watch output from recorded data (candle CSVs, tick captures, recordings)" },
   { "record", perp_cli_cmd_record, "Record a live session (all streams and REST responses) for replay" },
   { "export", perp_cli_cmd_export, "The signal journal as CSV, HTML or PDF: statistics, equity curve, charts" },
+  { "resume", perp_cli_cmd_resume, "Resume a breaker that holds until resumed (the daily-drawdown pause)" },
   { "bench", cmd_bench, "Measure the core's speed (bench indicators, bench structure, bench flow, bench score)" },
 };
 

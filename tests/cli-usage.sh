@@ -601,6 +601,13 @@ expect_rc 0
 [ "$(wc -l < "$tmp/j.csv")" -gt 1 ] || fail "the exported CSV has no signals"
 report "replay --journal then export --format csv"
 
+run resume --journal "$tmp/j.sqlite" --at 2024-01-03
+expect_rc 0
+expect_grep "$tmp/out" "daily_drawdown resumed at 2024-01-03 00:00 UTC"
+run resume --journal "$tmp/j.sqlite" --breaker no_such_breaker
+expect_rc 2
+report "resume: lifts the daily-drawdown pause; an unknown breaker is a usage error"
+
 run replay --data "$tmp/no-such-file.csv" --no-journal
 expect_rc 1
 expect_grep "$tmp/err" "no-such-file.csv"
