@@ -1339,6 +1339,35 @@ previous_symbol_activate (GSimpleAction *action,
   move_symbol (PERP_MAIN_WINDOW (user_data), -1);
 }
 
+/* Lifts the daily-drawdown pause in the journal, at the data's time (a replay's pause
+ * lies in recorded time), and rescores so the panel shows it at once. */
+static void
+resume_trading_activate (GSimpleAction *action,
+                         GVariant      *param,
+                         gpointer       user_data)
+{
+  PerpMainWindow *self = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 now;
+
+  if (self->journal == NULL || self->engine == NULL)
+    {
+      perp_main_window_add_toast (self, _("No journal: nothing to resume"));
+      return;
+    }
+  now = perp_engine_get_now (self->engine);
+  if (now <= 0)
+    now = g_get_real_time () / 1000;
+  if (!perp_journal_resume_breaker (self->journal, PERP_BREAKER_DAILY_DRAWDOWN, now, &error))
+    {
+      perp_main_window_add_toast (self, error->message);
+      return;
+    }
+  if (self->symbol != NULL)
+    perp_engine_score_now (self->engine, self->symbol, NULL);
+  perp_main_window_add_toast (self, _("Trading resumed"));
+}
+
 static const GActionEntry win_entries[] = {
   { "symbol", NULL, "s", "''", symbol_change_state },
   { "timeframe", NULL, "s", "'5m'", timeframe_change_state },
@@ -1348,6 +1377,7 @@ static const GActionEntry win_entries[] = {
   { "search", search_activate },
   { "show-layers", show_layers_activate },
   { "copy-plan", copy_plan_activate },
+  { "resume-trading", resume_trading_activate },
   { "plan-copied", plan_copied_activate },
   { "next-symbol", next_symbol_activate },
   { "previous-symbol", previous_symbol_activate },

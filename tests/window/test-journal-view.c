@@ -570,6 +570,37 @@ test_export_csv (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME);
 }
 
+/* Resume Trading lifts the daily-drawdown pause in the journal at the data's time. */
+static void
+test_resume_trading (void)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 now = perp_engine_get_now (fx.engine);
+  PerpJournalHistory *history;
+
+  g_assert_cmpint (now, >, 0);
+  history = perp_journal_get_history (fx.journal, now, "BTCUSDT", &error);
+  g_assert_no_error (error);
+  if (!(history->state.paused_at > history->state.resumed_at))
+    {
+      /* The replay did not trip it: trip it as the signal journal would. */
+      g_assert_cmpint (perp_journal_add_breaker_event (fx.journal, PERP_BREAKER_DAILY_DRAWDOWN, PERP_BREAKER_BLOCK,
+                                                       "BTCUSDT", "test", now - 60000, &error), >, 0);
+      g_assert_no_error (error);
+    }
+  perp_journal_history_free (history);
+
+  g_action_group_activate_action (G_ACTION_GROUP (fx.window), "resume-trading", NULL);
+  wait_until_idle ();
+
+  history = perp_journal_get_history (fx.journal, now, "BTCUSDT", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (history->state.resumed_at, ==, now);
+  g_assert_cmpint (history->state.paused_at, <=, history->state.resumed_at);
+  perp_journal_history_free (history);
+  g_assert_cmpstr (perp_main_window_get_toast_text (fx.window), ==, "Trading resumed");
+}
+
 static void
 test_unwritable_journal_toast (void)
 {
@@ -643,6 +674,7 @@ main (int   argc,
   g_test_add_func ("/journal-view/activate-shows-signal", test_activate_shows_signal);
   g_test_add_func ("/stats-view/journal-values", test_stats_values);
   g_test_add_func ("/export/csv-lines", test_export_csv);
+  g_test_add_func ("/journal/resume-trading", test_resume_trading);
   g_test_add_func ("/journal/unwritable-shows-toast", test_unwritable_journal_toast);
 
   status = g_test_run ();

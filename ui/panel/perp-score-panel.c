@@ -63,6 +63,7 @@ struct _PerpScorePanel
   GtkWidget    *plan_grid;
   PlanRow       plan_rows[N_PLAN_ROWS];
   GtkWidget    *breaker_summary;
+  GtkWidget    *resume_button;
   GtkWidget    *breaker_labels[PERP_N_BREAKERS];
   GtkWidget    *breaker_states[PERP_N_BREAKERS];
 
@@ -653,6 +654,15 @@ perp_score_panel_init (PerpScorePanel *self)
       gtk_grid_attach (GTK_GRID (breakers), self->breaker_states[b], 1, (int) b, 1, 1);
     }
   gtk_box_append (GTK_BOX (self->box), breakers);
+  /* The daily-drawdown pause holds until a person lifts it; the window does that in
+   * the journal (win.resume-trading). */
+  self->resume_button = gtk_button_new_with_mnemonic (_("_Resume Trading"));
+  gtk_widget_set_halign (self->resume_button, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (self->resume_button,
+                               _("Lift the daily-drawdown pause; it trips again while today's loss is still at the limit"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->resume_button), "win.resume-trading");
+  gtk_widget_set_visible (self->resume_button, FALSE);
+  gtk_box_append (GTK_BOX (self->box), self->resume_button);
 
   gtk_label_set_label (GTK_LABEL (self->symbol_label), "—");
   show_empty (self);
@@ -1005,6 +1015,15 @@ update_breakers (PerpScorePanel           *self,
       }
 
   gtk_label_set_label (GTK_LABEL (self->breaker_summary), summary);
+  {
+    gboolean paused = FALSE;
+
+    for (guint b = 0; b < n; b++)
+      if (verdict->results[b].breaker == PERP_BREAKER_DAILY_DRAWDOWN
+          && verdict->results[b].action == PERP_BREAKER_BLOCK)
+        paused = TRUE;
+    gtk_widget_set_visible (self->resume_button, paused);
+  }
   if (n > 0)
     {
       g_autoptr(GString) tooltip = g_string_new (NULL);
