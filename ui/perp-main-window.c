@@ -1339,6 +1339,21 @@ previous_symbol_activate (GSimpleAction *action,
   move_symbol (PERP_MAIN_WINDOW (user_data), -1);
 }
 
+/* Times in UTC (the default: the exchange's candles and sessions are UTC) or local. */
+static void
+local_time_change_state (GSimpleAction *action,
+                         GVariant      *state,
+                         gpointer       user_data)
+{
+  PerpMainWindow *self = user_data;
+  gboolean local = g_variant_get_boolean (state);
+
+  g_simple_action_set_state (action, state);
+  perp_chart_set_utc (self->chart, !local);
+  if (self->settings != NULL && g_settings_get_boolean (self->settings, "local-time") != local)
+    g_settings_set_boolean (self->settings, "local-time", local);
+}
+
 /* Lifts the daily-drawdown pause in the journal, at the data's time (a replay's pause
  * lies in recorded time), and rescores so the panel shows it at once. */
 static void
@@ -1378,6 +1393,7 @@ static const GActionEntry win_entries[] = {
   { "show-layers", show_layers_activate },
   { "copy-plan", copy_plan_activate },
   { "resume-trading", resume_trading_activate },
+  { "local-time", NULL, NULL, "false", local_time_change_state },
   { "plan-copied", plan_copied_activate },
   { "next-symbol", next_symbol_activate },
   { "previous-symbol", previous_symbol_activate },
@@ -1664,6 +1680,9 @@ load_settings (PerpMainWindow *self)
         perp_chart_set_layer_visible (self->chart, layer, visible);
     }
   sync_layer_actions (self);
+
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "local-time",
+                                      g_variant_new_boolean (g_settings_get_boolean (self->settings, "local-time")));
 
   timeframe = g_settings_get_string (self->settings, "timeframe");
   g_action_group_change_action_state (G_ACTION_GROUP (self), "timeframe", g_variant_new_string (timeframe));

@@ -300,6 +300,21 @@ test_layer_toggles (void)
     }
 }
 
+/* Local time is a setting: the chart follows the action and the choice is saved. */
+static void
+test_local_time (void)
+{
+  PerpChart *chart = perp_main_window_get_chart (fx.window);
+
+  g_assert_true (perp_chart_get_utc (chart));
+  activate ("local-time", NULL);
+  g_assert_false (perp_chart_get_utc (chart));
+  g_assert_true (g_settings_get_boolean (fx.settings, "local-time"));
+  activate ("local-time", NULL);
+  g_assert_true (perp_chart_get_utc (chart));
+  g_assert_false (g_settings_get_boolean (fx.settings, "local-time"));
+}
+
 static void
 test_symbol_list (void)
 {
@@ -678,6 +693,7 @@ main (int   argc,
   g_test_add_func ("/window/timeframe/switch-by-action", test_timeframe_switch);
   g_test_add_func ("/window/timeframe/invalid-ignored", test_timeframe_invalid);
   g_test_add_func ("/window/layers/toggle-by-action", test_layer_toggles);
+  g_test_add_func ("/window/local-time", test_local_time);
   g_test_add_func ("/window/symbol-list/scores-and-selection", test_symbol_list);
   g_test_add_func ("/window/panel/updates-in-place", test_panel_updates_in_place);
   g_test_add_func ("/window/panel/plan-matches-engine", test_panel_plan_matches_engine);
