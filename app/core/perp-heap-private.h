@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 
 /* A min-heap of (key, payload).  Every user keys it so that "pop while the key is
  * below a threshold" yields exactly the entries a candle reaches: the compat mode's
- * first-reach search and order blocks, and the causal engine's price triggers. */
+ * first-reach search and order blocks, and the causal engine's price triggers far
+ * from the price (perp-trigger-queue-private.h). */
 typedef struct
 {
   double key;

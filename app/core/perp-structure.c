@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "perp-heap-private.h"
+#include "perp-trigger-queue-private.h"
 #include "perp-indicators.h"
 #include "perp-structure.h"
 
@@ -19,13 +19,15 @@
  * How one closed candle is processed (perp_structure_push):
  *
  *  1. Price triggers of the objects already known fire: touches, half fills,
- *     mitigations, breaks, levels taken.  They are kept in four heaps (wick above,
- *     wick below, close above, close below) keyed on the price that fires them, so a
- *     candle costs a heap pop per event plus one comparison, however many objects wait.
- *     Objects formed on this candle are armed after this step: nothing can be touched
- *     by the candle that formed it.
+ *     mitigations, breaks, levels taken.  They are kept in four queues (wick above,
+ *     wick below, close above, close below) keyed on the price that fires them and
+ *     bucketed by price (perp-trigger-queue-private.h), so a candle costs a few
+ *     comparisons when nothing fires and a bucket visit per event otherwise, however
+ *     many objects wait.  Objects formed on this candle are armed after this step:
+ *     nothing can be touched by the candle that formed it.
  *  2. Pivots at each depth (LuxAlgo's "legs": bar n - len is a new leg high when its
- *     high is above every high after it), from monotone queues of the last len bars.
+ *     high is above every high after it), from one monotone stack of the bars no later
+ *     bar has reached yet, shared by every depth.
  *  3. Structure breaks at the internal and swing depths, with the order block chosen
  *     from the bars between the broken pivot and the break.
  *  4. Fair value gaps.
@@ -38,6 +40,7 @@
 
 #define N_DEPTHS 3 /* internal, swing, equal: PerpStructureDepth - 1 */
 #define N_CALENDAR_SOURCES 3
+#define RANGE_BLOCK 16 /* candles per block of range_of () */
 
 G_DEFINE_QUARK (perp-structure-error-quark, perp_structure_error)
 
@@ -64,20 +67,41 @@ enum
 };
 
 #define ACTION_BITS 3
+#define N_RULE_STEPS (ACTION_START + 1)
+
+enum
+{
+  EDGE_TOP,
+  EDGE_BOTTOM,
+  EDGE_MIDDLE,
+};
+
+/* What an object does after a step: the next action and the trigger that fires it,
+ * on which edge, strictly beyond it or not. */
+typedef struct
+{
+  guint8 action;
+  guint8 trigger;
+  guint8 edge;
+  guint8 strict;
+} StepRule;
+
+enum
+{
+  COVERED_HIGH = 1 << 0, /* a later bar's high reached this bar's */
+  COVERED_LOW = 1 << 1,  /* a later bar's low reached this bar's */
+};
 
 /* ------------------------------------------------------------------ state */
 
-/* The maximum of the last `len` values (highs, or negated lows), by van Herk /
- * Gil-Werman blocks: a running prefix maximum of the current block of `len` candles and
- * the suffix maxima of the block before, so each candle costs a few comparisons and no
- * unpredictable branch, at every depth. */
+/* The bars whose high no later high has reached yet (or whose low no later low), in
+ * the order they came, so their prices strictly fall (rise, for lows): a new bar
+ * removes the ones it reaches from the top and goes on top. */
 typedef struct
 {
-  guint   len;
-  guint   pos;      /* position of the next candle in its block */
-  double  prefix;
-  double *suffix;   /* of the previous block */
-} SlidingMax;
+  double price;
+  guint  index;
+} Uncovered;
 
 typedef struct
 {
@@ -86,6 +110,7 @@ typedef struct
   double   level;
   guint    index;
   guint    object;
+  double   armed;       /* level while valid and not crossed, else out of reach (+-inf) */
   double   pick;        /* the order block a break of this pivot would choose so far */
   guint    pick_index;
 } Pivot;
@@ -93,8 +118,6 @@ typedef struct
 typedef struct
 {
   guint      len;
-  SlidingMax highs;
-  SlidingMax lows;    /* of the negated lows */
   int        leg;     /* +1 after a pivot low, -1 after a pivot high, 0 before either */
   int       trend;
   Pivot     high;
@@ -144,12 +167,20 @@ struct _PerpStructure
   double              *high;
   double              *low;
   guint8              *too_volatile; /* skipped by order-block selection */
+  guint8              *covered;      /* COVERED_HIGH, COVERED_LOW: see cover () */
+  guint               *block_high;   /* per RANGE_BLOCK candles: where the highest high is */
+  guint               *block_low;
+  Uncovered           *uncovered_highs;
+  Uncovered           *uncovered_lows;
+  guint                n_uncovered_highs; /* with the bottom entry, which nothing covers */
+  guint                n_uncovered_lows;
+  guint                uncovered_capacity;
   double               close;
   double               prev_open;
   double               prev_close;
 
   /* volatility */
-  PerpAtr              atr;
+  double               atr_sum;   /* of the true ranges, until the ATR has its period */
   double               atr_value;
   double               sum_true_range;
   double               sum_body;  /* of |close - open| / open, for the FVG auto threshold */
@@ -173,7 +204,11 @@ struct _PerpStructure
 
   guint                last_fvg;  /* object of the previous candle's gap, for joining */
 
-  PerpHeap             triggers[N_TRIGGERS];
+  StepRule             rules[PERP_STRUCTURE_N_KINDS][2][N_RULE_STEPS];
+  PerpTriggerQueue     triggers[N_TRIGGERS];
+  double               reach[N_TRIGGERS]; /* of the candle being pushed, as keys */
+  guint               *fired;     /* payloads of the triggers this candle reached */
+  guint                fired_capacity;
   GArray              *broken;    /* order blocks broken on this candle: breakers to make */
 
   DayOffsets           day_offsets[2];
@@ -285,44 +320,39 @@ perp_structure_get_config (const PerpStructure *self)
 
 /* ------------------------------------------------------------------ pivots */
 
-static void
-sliding_max_init (SlidingMax *window,
-                  guint       len)
+/* Bar @i's high and low cover the earlier bars they reach.  A bar p is a pivot high at
+ * depth len when no high of the len bars after it reaches its own: when, len bars
+ * later, it is not covered yet.  One pass serves every depth. */
+static inline void
+cover (PerpStructure *self,
+       guint          i)
 {
-  window->len = len;
-  window->pos = 0;
-  window->prefix = -INFINITY;
-  window->suffix = g_new (double, len);
-}
+  double high = self->high[i];
+  double low = self->low[i];
+  Uncovered *highs = self->uncovered_highs;
+  Uncovered *lows = self->uncovered_lows;
+  guint n_highs = self->n_uncovered_highs;
+  guint n_lows = self->n_uncovered_lows;
 
-/* Adds candle @i of @values (times @sign) and returns the maximum of the last len
- * candles, which is right once there have been len of them. */
-static inline double
-sliding_max_push (SlidingMax   *window,
-                  const double *values,
-                  double        sign,
-                  guint         i)
-{
-  double v = sign * values[i];
-  double result;
-
-  window->prefix = window->pos == 0 ? v : MAX (window->prefix, v);
-  result = window->pos + 1 == window->len ? window->prefix : MAX (window->suffix[window->pos + 1], window->prefix);
-
-  if (++window->pos == window->len)
+  self->covered[i] = 0;
+  if (G_UNLIKELY (MAX (n_highs, n_lows) == self->uncovered_capacity))
     {
-      double m = -INFINITY;
-      guint first = i + 1 - window->len;
-
-      window->pos = 0;
-      for (guint k = window->len; k-- > 0;)
-        {
-          m = MAX (m, sign * values[first + k]);
-          window->suffix[k] = m;
-        }
+      self->uncovered_capacity *= 2;
+      highs = self->uncovered_highs = g_renew (Uncovered, highs, self->uncovered_capacity);
+      lows = self->uncovered_lows = g_renew (Uncovered, lows, self->uncovered_capacity);
     }
 
-  return result;
+  while (highs[n_highs - 1].price <= high)
+    self->covered[highs[--n_highs].index] |= COVERED_HIGH;
+  highs[n_highs].price = high;
+  highs[n_highs].index = i;
+  self->n_uncovered_highs = n_highs + 1;
+
+  while (lows[n_lows - 1].price >= low)
+    self->covered[lows[--n_lows].index] |= COVERED_LOW;
+  lows[n_lows].price = low;
+  lows[n_lows].index = i;
+  self->n_uncovered_lows = n_lows + 1;
 }
 
 /* ------------------------------------------------------------------ objects */
@@ -380,11 +410,11 @@ set_event (PerpStructureObject *object,
  * back through.  Each step implies the ones before it, so an object has exactly one
  * trigger armed at a time, and a candle that reaches several steps takes them at once. */
 static guint
-next_action (const PerpStructure       *self,
-             const PerpStructureObject *o,
+next_action (const PerpStructureConfig *config,
+             PerpStructureKind          kind,
              guint                      done)
 {
-  switch (o->kind)
+  switch (kind)
     {
     case PERP_STRUCTURE_FVG:
       return done == ACTION_START ? ACTION_TOUCH : done == ACTION_TOUCH ? ACTION_HALF
@@ -394,7 +424,7 @@ next_action (const PerpStructure       *self,
       if (done == ACTION_START)
         return ACTION_TOUCH;
       if (done == ACTION_TOUCH)
-        return self->config.close_mitigation ? ACTION_BREAK : ACTION_MITIGATE;
+        return config->close_mitigation ? ACTION_BREAK : ACTION_MITIGATE;
       return done == ACTION_MITIGATE ? ACTION_BREAK : ACTION_DONE;
 
     case PERP_STRUCTURE_BREAKER:
@@ -419,37 +449,37 @@ next_action (const PerpStructure       *self,
 /* Where @action fires.  A bullish object sits below price (a low, a support zone):
  * its near edge is the top and price reaches it from above. */
 static void
-action_trigger (const PerpStructureObject *o,
-                guint                      action,
-                guint                     *trigger,
-                double                    *price,
-                gboolean                  *strict)
+action_trigger (PerpStructureKind  kind,
+                gboolean           bullish,
+                guint              action,
+                guint             *trigger,
+                guint             *edge,
+                gboolean          *strict)
 {
-  gboolean bullish = o->direction > 0;
-  double near = bullish ? o->top : o->bottom;
-  double far = bullish ? o->bottom : o->top;
+  guint near = bullish ? EDGE_TOP : EDGE_BOTTOM;
+  guint far = bullish ? EDGE_BOTTOM : EDGE_TOP;
   guint wick = bullish ? TRIGGER_WICK_LOW : TRIGGER_WICK_HIGH;
   guint close = bullish ? TRIGGER_CLOSE_LOW : TRIGGER_CLOSE_HIGH;
 
   *trigger = wick;
-  *price = far;
+  *edge = far;
   *strict = TRUE;
   switch (action)
     {
     case ACTION_TOUCH:
-      *price = near;
+      *edge = near;
       *strict = FALSE;
       break;
     case ACTION_HALF:
-      *price = 0.5 * (o->top + o->bottom);
+      *edge = EDGE_MIDDLE;
       *strict = FALSE;
       break;
     case ACTION_MITIGATE:
       /* A gap is filled when price gets back to its far edge; an order block is
        * mitigated when the wick goes through it; a breaker fails on a close through. */
-      if (o->kind == PERP_STRUCTURE_FVG)
+      if (kind == PERP_STRUCTURE_FVG)
         *strict = FALSE;
-      else if (o->kind == PERP_STRUCTURE_BREAKER)
+      else if (kind == PERP_STRUCTURE_BREAKER)
         *trigger = close;
       break;
     case ACTION_BREAK:
@@ -461,47 +491,62 @@ action_trigger (const PerpStructureObject *o,
     }
 }
 
-static gboolean
-reaches (const PerpStructure *self,
-         guint                trigger,
-         double               price,
-         gboolean             strict)
+/* The steps above as a table for every kind, direction and step done, built once for
+ * the configuration: following an object costs a lookup per step. */
+static void
+rules_init (PerpStructure *self)
 {
-  guint i = self->n - 1;
+  for (guint kind = 0; kind < PERP_STRUCTURE_N_KINDS; kind++)
+    for (guint bullish = 0; bullish < 2; bullish++)
+      for (guint done = 0; done < N_RULE_STEPS; done++)
+        {
+          StepRule *rule = &self->rules[kind][bullish][done];
+          guint action = next_action (&self->config, kind, done);
+          guint trigger = 0;
+          guint edge = 0;
+          gboolean strict = FALSE;
 
-  switch (trigger)
-    {
-    case TRIGGER_WICK_HIGH:
-      return strict ? self->high[i] > price : self->high[i] >= price;
-    case TRIGGER_WICK_LOW:
-      return strict ? self->low[i] < price : self->low[i] <= price;
-    case TRIGGER_CLOSE_HIGH:
-      return strict ? self->close > price : self->close >= price;
-    case TRIGGER_CLOSE_LOW:
-    default:
-      return strict ? self->close < price : self->close <= price;
-    }
+          if (action != ACTION_DONE)
+            action_trigger (kind, bullish, action, &trigger, &edge, &strict);
+          rule->action = action;
+          rule->trigger = trigger;
+          rule->edge = edge;
+          rule->strict = strict;
+        }
 }
 
-/* The heaps are min-heaps popped while key <= what the candle reached; strictness is
- * folded into the key. */
-static void
-arm (PerpStructure *self,
-     guint          trigger,
-     double         price,
-     gboolean       strict,
-     guint          object,
-     guint          action)
+/* nextafter (x, INFINITY) without the library call: the next double is one unit in
+ * the last place away from zero for a positive x, towards it for a negative one. */
+static inline double
+next_up (double x)
 {
-  guint payload = (object << ACTION_BITS) | action;
-  double key;
+  guint64 bits;
 
-  if (trigger == TRIGGER_WICK_HIGH || trigger == TRIGGER_CLOSE_HIGH)
-    key = strict ? nextafter (price, INFINITY) : price;
-  else
-    key = -(strict ? nextafter (price, -INFINITY) : price);
+  if (x == 0.0)
+    return nextafter (x, INFINITY);
+  if (!(x < INFINITY))
+    return x;
+  memcpy (&bits, &x, sizeof bits);
+  bits = x > 0.0 ? bits + 1 : bits - 1;
+  memcpy (&x, &bits, sizeof x);
 
-  perp_heap_push (&self->triggers[trigger], key, payload);
+  return x;
+}
+
+/* The queues are drained of every key up to what the candle reached, so a rule's price
+ * becomes a key that the reach is at least exactly when the rule fires: negated for the
+ * low triggers (price comes down to them), one step further for a strict comparison. */
+static inline double
+rule_key (const StepRule            *rule,
+          const PerpStructureObject *o)
+{
+  double price = rule->edge == EDGE_TOP ? o->top
+               : rule->edge == EDGE_BOTTOM ? o->bottom
+               : 0.5 * (o->top + o->bottom);
+
+  if (rule->trigger == TRIGGER_WICK_HIGH || rule->trigger == TRIGGER_CLOSE_HIGH)
+    return rule->strict ? next_up (price) : price;
+  return rule->strict ? next_up (-price) : -price;
 }
 
 static void
@@ -545,23 +590,23 @@ advance (PerpStructure       *self,
          PerpStructureObject *o,
          guint                done)
 {
+  const StepRule *rules = self->rules[o->kind][o->direction > 0];
+
   for (;;)
     {
-      guint action = next_action (self, o, done);
-      guint trigger;
-      double price;
-      gboolean strict;
+      const StepRule *rule = &rules[done];
+      double key;
 
-      if (action == ACTION_DONE)
+      if (rule->action == ACTION_DONE)
         return;
-      action_trigger (o, action, &trigger, &price, &strict);
-      if (done == ACTION_START || !reaches (self, trigger, price, strict))
+      key = rule_key (rule, o);
+      if (done == ACTION_START || !(key <= self->reach[rule->trigger]))
         {
-          arm (self, trigger, price, strict, o->id, action);
+          perp_trigger_queue_push (&self->triggers[rule->trigger], key, (o->id << ACTION_BITS) | rule->action);
           return;
         }
-      apply (self, o, action);
-      done = action;
+      apply (self, o, rule->action);
+      done = rule->action;
     }
 }
 
@@ -596,29 +641,50 @@ static void
 fire_triggers (PerpStructure *self)
 {
   guint i = self->n - 1;
-  double reach[N_TRIGGERS] = {
-    [TRIGGER_WICK_HIGH] = self->high[i],
-    [TRIGGER_WICK_LOW] = -self->low[i],
-    [TRIGGER_CLOSE_HIGH] = self->close,
-    [TRIGGER_CLOSE_LOW] = -self->close,
-  };
-  guint payload;
+  guint waiting = 0;
+  guint n_fired = 0;
+
+  self->reach[TRIGGER_WICK_HIGH] = self->high[i];
+  self->reach[TRIGGER_WICK_LOW] = -self->low[i];
+  self->reach[TRIGGER_CLOSE_HIGH] = self->close;
+  self->reach[TRIGGER_CLOSE_LOW] = -self->close;
+
+  /* Most candles reach no trigger (and nothing broke yet: the list is empty). */
+  if (perp_trigger_queue_idle (&self->triggers[TRIGGER_WICK_HIGH], self->reach[TRIGGER_WICK_HIGH])
+      && perp_trigger_queue_idle (&self->triggers[TRIGGER_WICK_LOW], self->reach[TRIGGER_WICK_LOW])
+      && perp_trigger_queue_idle (&self->triggers[TRIGGER_CLOSE_HIGH], self->reach[TRIGGER_CLOSE_HIGH])
+      && perp_trigger_queue_idle (&self->triggers[TRIGGER_CLOSE_LOW], self->reach[TRIGGER_CLOSE_LOW]))
+    return;
 
   for (guint k = 0; k < N_TRIGGERS; k++)
-    while (perp_heap_pop_below (&self->triggers[k], reach[k], TRUE, &payload))
-      {
-        PerpStructureObject *o = &self->objects[payload >> ACTION_BITS];
-        guint action = payload & ((1u << ACTION_BITS) - 1);
+    waiting += self->triggers[k].size;
+  if (waiting > self->fired_capacity)
+    {
+      self->fired_capacity = MAX (waiting, 2 * self->fired_capacity);
+      self->fired = g_renew (guint, self->fired, self->fired_capacity);
+    }
 
-        /* A gap joined into its successor lives on in that object. */
-        if (o->event_time[PERP_STRUCTURE_EVENT_MERGED] >= 0)
-          continue;
-        apply (self, o, action);
-        advance (self, o, action);
-      }
+  /* Every trigger the candle reaches is taken out before any is handled: handling one
+   * arms the object's next step, always beyond this candle's reach, and objects do
+   * not depend on each other's steps, so the order does not matter. */
+  for (guint k = 0; k < N_TRIGGERS; k++)
+    n_fired += perp_trigger_queue_drain (&self->triggers[k], self->reach[k], self->fired + n_fired);
+
+  for (guint f = 0; f < n_fired; f++)
+    {
+      guint payload = self->fired[f];
+      PerpStructureObject *o = &self->objects[payload >> ACTION_BITS];
+      guint action = payload & ((1u << ACTION_BITS) - 1);
+
+      /* A gap joined into its successor lives on in that object. */
+      if (o->event_time[PERP_STRUCTURE_EVENT_MERGED] >= 0)
+        continue;
+      apply (self, o, action);
+      advance (self, o, action);
+    }
 
   /* Made after every trigger has fired (nothing acts on the candle that formed it),
-   * in the order of their order blocks, whatever order the heaps popped them in. */
+   * in the order of their order blocks, whatever order the queues gave them in. */
   if (self->broken->len == 0)
     return;
   if (self->broken->len > 1)
@@ -657,7 +723,27 @@ track_leg_extremes (PerpStructure *self)
     self->min_since_low = l;
 }
 
-/* The highest high and lowest low of candles @first..@last, the earliest on ties. */
+/* Candle @i joins its block's highest high and lowest low (the earliest on ties). */
+static inline void
+block_add (PerpStructure *self,
+           guint          i)
+{
+  guint k = i / RANGE_BLOCK;
+
+  if (i % RANGE_BLOCK == 0)
+    {
+      self->block_high[k] = self->block_low[k] = i;
+      return;
+    }
+  if (self->high[i] > self->high[self->block_high[k]])
+    self->block_high[k] = i;
+  if (self->low[i] < self->low[self->block_low[k]])
+    self->block_low[k] = i;
+}
+
+/* The highest high and lowest low of candles @first..@last, the earliest on ties: candle
+ * by candle up to a block boundary and after the last whole block, block by block in
+ * between.  Scanning in candle order with strict comparisons keeps the earliest. */
 static void
 range_of (const PerpStructure *self,
           guint                first,
@@ -667,8 +753,26 @@ range_of (const PerpStructure *self,
 {
   guint h = first;
   guint l = first;
+  guint j = first + 1;
 
-  for (guint j = first + 1; j <= last; j++)
+  for (; j <= last && j % RANGE_BLOCK != 0; j++)
+    {
+      if (self->high[j] > self->high[h])
+        h = j;
+      if (self->low[j] < self->low[l])
+        l = j;
+    }
+  for (; j + RANGE_BLOCK - 1 <= last; j += RANGE_BLOCK)
+    {
+      guint bh = self->block_high[j / RANGE_BLOCK];
+      guint bl = self->block_low[j / RANGE_BLOCK];
+
+      if (self->high[bh] > self->high[h])
+        h = bh;
+      if (self->low[bl] < self->low[l])
+        l = bl;
+    }
+  for (; j <= last; j++)
     {
       if (self->high[j] > self->high[h])
         h = j;
@@ -788,6 +892,7 @@ new_pivot (PerpStructure *self,
 
   pivot->valid = TRUE;
   pivot->crossed = FALSE;
+  pivot->armed = level;
   pivot->level = level;
   pivot->index = p;
   pivot->object = add_object (self, is_high ? PERP_STRUCTURE_PIVOT_HIGH : PERP_STRUCTURE_PIVOT_LOW,
@@ -808,8 +913,6 @@ find_pivots (PerpStructure *self,
 {
   Depth *depth = &self->depths[d];
   guint i = self->n - 1;
-  double max_after = sliding_max_push (&depth->highs, self->high, 1.0, i);
-  double min_after = -sliding_max_push (&depth->lows, self->low, -1.0, i);
   guint p;
   int leg;
 
@@ -818,9 +921,9 @@ find_pivots (PerpStructure *self,
 
   p = i - depth->len;
   leg = depth->leg;
-  if (self->high[p] > max_after)
+  if (!(self->covered[p] & COVERED_HIGH))
     leg = -1;
-  else if (self->low[p] < min_after)
+  else if (!(self->covered[p] & COVERED_LOW))
     leg = 1;
 
   if (leg != depth->leg)
@@ -843,8 +946,10 @@ add_order_block (PerpStructure *self,
                            self->high[best], self->low[best], brk));
 }
 
+/* A close (or wick) has crossed @pivot's level: a break unless the swing structure
+ * owns that level. */
 static void
-check_break (PerpStructure *self,
+break_pivot (PerpStructure *self,
              guint          d,
              gboolean       bullish)
 {
@@ -852,29 +957,7 @@ check_break (PerpStructure *self,
   Pivot *pivot = bullish ? &depth->high : &depth->low;
   const Pivot *swing_pivot = bullish ? &self->depths[PERP_STRUCTURE_DEPTH_SWING - 1].high
                                      : &self->depths[PERP_STRUCTURE_DEPTH_SWING - 1].low;
-  guint i = self->n - 1;
-  double now;
-  double before;
-  gboolean crossed;
   guint brk;
-
-  if (!pivot->valid || pivot->crossed || i == 0)
-    return;
-
-  if (self->config.wick_break)
-    {
-      now = bullish ? self->high[i] : self->low[i];
-      before = bullish ? self->high[i - 1] : self->low[i - 1];
-    }
-  else
-    {
-      now = self->close;
-      before = self->prev_close;
-    }
-  crossed = bullish ? (now > pivot->level && before <= pivot->level)
-                    : (now < pivot->level && before >= pivot->level);
-  if (!crossed)
-    return;
 
   /* LuxAlgo: an internal break of the very level the swing pivot holds is left to the
    * swing structure. */
@@ -882,11 +965,50 @@ check_break (PerpStructure *self,
     return;
 
   pivot->crossed = TRUE;
+  pivot->armed = bullish ? INFINITY : -INFINITY;
   brk = add_object (self,
                     depth->trend == (bullish ? -1 : 1) ? PERP_STRUCTURE_CHOCH : PERP_STRUCTURE_BOS,
                     d + 1, bullish ? 1 : -1, pivot->index, pivot->level, pivot->level, pivot->object);
   depth->trend = bullish ? 1 : -1;
   add_order_block (self, d, pivot, brk, bullish);
+}
+
+/* Breaks at the internal and swing depths: the price of this candle and of the one
+ * before (closes, or wicks) against each uncrossed pivot, one comparison pair each, in
+ * the order internal up, internal down, swing up, swing down. */
+static inline void
+check_breaks (PerpStructure *self)
+{
+  guint i = self->n - 1;
+  double up_now;
+  double up_before;
+  double down_now;
+  double down_before;
+
+  if (i == 0)
+    return;
+  if (self->config.wick_break)
+    {
+      up_now = self->high[i];
+      up_before = self->high[i - 1];
+      down_now = self->low[i];
+      down_before = self->low[i - 1];
+    }
+  else
+    {
+      up_now = down_now = self->close;
+      up_before = down_before = self->prev_close;
+    }
+
+  for (guint d = 0; d < 2; d++)
+    {
+      const Depth *depth = &self->depths[d];
+
+      if (up_now > depth->high.armed && up_before <= depth->high.level)
+        break_pivot (self, d, TRUE);
+      if (down_now < depth->low.armed && down_before >= depth->low.level)
+        break_pivot (self, d, FALSE);
+    }
 }
 
 /* ------------------------------------------------------------------ gaps */
@@ -976,13 +1098,19 @@ day_offsets (PerpStructure *self,
 
   if (cached->day != day)
     {
+      const DayOffsets *before = &self->day_offsets[(day - 1) & 1];
       gint64 midnight = day * 86400;
       gint64 next = midnight + 86400;
-      int a = g_time_zone_adjust_time (self->time_zone, G_TIME_TYPE_DAYLIGHT, &midnight);
       int b = g_time_zone_adjust_time (self->time_zone, G_TIME_TYPE_DAYLIGHT, &next);
 
+      /* Days come in order: this day's start is the day before's end. */
+      if (before->day == day - 1)
+        cached->start = before->end;
+      else
+        cached->start = g_time_zone_get_offset (self->time_zone,
+                                                g_time_zone_adjust_time (self->time_zone, G_TIME_TYPE_DAYLIGHT,
+                                                                         &midnight));
       cached->day = day;
-      cached->start = g_time_zone_get_offset (self->time_zone, a);
       cached->end = g_time_zone_get_offset (self->time_zone, b);
     }
 
@@ -1181,7 +1309,7 @@ reset_state (PerpStructure *self)
   self->n_objects = 0;
   self->close = self->prev_open = self->prev_close = NAN;
 
-  perp_atr_init (&self->atr, config->atr_length);
+  self->atr_sum = 0.0;
   self->atr_value = NAN;
   self->sum_true_range = 0.0;
   self->sum_body = 0.0;
@@ -1190,19 +1318,21 @@ reset_state (PerpStructure *self)
     {
       Depth *depth = &self->depths[d];
 
-      depth->highs.pos = depth->lows.pos = 0;
       depth->leg = depth->trend = 0;
       memset (&depth->high, 0, sizeof depth->high);
       memset (&depth->low, 0, sizeof depth->low);
+      depth->high.armed = INFINITY;
+      depth->low.armed = -INFINITY;
     }
   self->has_prev_equal_high = self->has_prev_equal_low = FALSE;
+  self->n_uncovered_highs = self->n_uncovered_lows = 1;
 
   self->max_since_high = self->max_since_low = -INFINITY;
   self->min_since_high = self->min_since_low = INFINITY;
   self->last_fvg = PERP_STRUCTURE_NO_OBJECT;
 
   for (guint k = 0; k < N_TRIGGERS; k++)
-    self->triggers[k].len = 0;
+    perp_trigger_queue_reset (&self->triggers[k]);
   g_array_set_size (self->broken, 0);
 
   self->n_windows = N_CALENDAR_SOURCES + config->n_killzones;
@@ -1265,14 +1395,16 @@ perp_structure_new (const PerpStructureConfig  *config,
   self->depths[0].len = config->internal_length;
   self->depths[1].len = config->swing_length;
   self->depths[2].len = config->equal_length;
-  for (guint d = 0; d < N_DEPTHS; d++)
-    {
-      sliding_max_init (&self->depths[d].highs, self->depths[d].len);
-      sliding_max_init (&self->depths[d].lows, self->depths[d].len);
-    }
   for (guint k = 0; k < N_TRIGGERS; k++)
-    perp_heap_init (&self->triggers[k], 256);
+    perp_trigger_queue_init (&self->triggers[k]);
   self->broken = g_array_new (FALSE, FALSE, sizeof (guint));
+  /* The stacks' bottom entries are out of every bar's reach: no test for empty. */
+  self->uncovered_capacity = 256;
+  self->uncovered_highs = g_new (Uncovered, self->uncovered_capacity);
+  self->uncovered_lows = g_new (Uncovered, self->uncovered_capacity);
+  self->uncovered_highs[0] = (Uncovered) { INFINITY, G_MAXUINT };
+  self->uncovered_lows[0] = (Uncovered) { -INFINITY, G_MAXUINT };
+  rules_init (self);
 
   reset_state (self);
 
@@ -1307,13 +1439,14 @@ perp_structure_free (PerpStructure *self)
   g_free (self->high);
   g_free (self->low);
   g_free (self->too_volatile);
-  for (guint d = 0; d < N_DEPTHS; d++)
-    {
-      g_free (self->depths[d].highs.suffix);
-      g_free (self->depths[d].lows.suffix);
-    }
+  g_free (self->covered);
+  g_free (self->block_high);
+  g_free (self->block_low);
+  g_free (self->uncovered_highs);
+  g_free (self->uncovered_lows);
   for (guint k = 0; k < N_TRIGGERS; k++)
-    perp_heap_clear (&self->triggers[k]);
+    perp_trigger_queue_clear (&self->triggers[k]);
+  g_free (self->fired);
   g_array_unref (self->broken);
   g_free (self->objects);
   g_free (self);
@@ -1331,6 +1464,9 @@ reserve (PerpStructure *self,
   self->high = g_renew (double, self->high, self->capacity);
   self->low = g_renew (double, self->low, self->capacity);
   self->too_volatile = g_renew (guint8, self->too_volatile, self->capacity);
+  self->covered = g_renew (guint8, self->covered, self->capacity);
+  self->block_high = g_renew (guint, self->block_high, self->capacity / RANGE_BLOCK + 1);
+  self->block_low = g_renew (guint, self->block_low, self->capacity / RANGE_BLOCK + 1);
 }
 
 /* One closed candle, already checked. */
@@ -1344,6 +1480,8 @@ step (PerpStructure *self,
 {
   guint i = self->n;
   double true_range = high - low;
+  double pick_from_high;
+  double pick_from_low;
 
   reserve (self, i + 1);
   self->time[i] = t;
@@ -1351,33 +1489,47 @@ step (PerpStructure *self,
   self->low[i] = low;
   self->close = close;
   self->n = i + 1;
+  block_add (self, i);
 
   if (i > 0)
     true_range = MAX (true_range, MAX (fabs (high - self->prev_close), fabs (low - self->prev_close)));
   self->sum_true_range += true_range;
-  self->atr_value = perp_atr_update (&self->atr, high, low, close);
+  /* Wilder's ATR exactly as perp_atr_update () computes it (candle 0 has no true range,
+   * the first value comes at candle atr_length), from the true range at hand. */
+  if (i > 0)
+    {
+      guint period = self->config.atr_length;
+
+      if (i < period)
+        self->atr_sum += true_range;
+      else if (i == period)
+        self->atr_value = (self->atr_sum + true_range) / period;
+      else
+        self->atr_value = (self->atr_value * (period - 1) + true_range) / period;
+    }
   self->sum_body += fabs (close - open) / open;
   self->too_volatile[i] = self->config.volatility != PERP_STRUCTURE_VOLATILITY_NONE
                           && high - low >= self->config.volatility_factor * volatility (self);
+  pick_from_high = pick_price (self, i, TRUE);
+  pick_from_low = pick_price (self, i, FALSE);
 
   fire_triggers (self);
 
   track_leg_extremes (self);
+  cover (self, i);
   for (guint d = 0; d < N_DEPTHS; d++)
     find_pivots (self, d);
-  for (guint d = 0; d < 2; d++)
-    {
-      check_break (self, d, TRUE);
-      check_break (self, d, FALSE);
-    }
+  check_breaks (self);
+  /* Every pivot's pick takes this candle; a pick only matters while its pivot waits
+   * for a break, and a new pivot starts its own. */
   for (guint d = 0; d < 2; d++)
     {
       Depth *depth = &self->depths[d];
 
-      if (depth->high.valid && !depth->high.crossed)
-        pick_extend (self, &depth->high, i, TRUE);
-      if (depth->low.valid && !depth->low.crossed)
-        pick_extend (self, &depth->low, i, FALSE);
+      if (pick_from_high < depth->high.pick)
+        depth->high.pick = pick_from_high, depth->high.pick_index = i;
+      if (pick_from_low > depth->low.pick)
+        depth->low.pick = pick_from_low, depth->low.pick_index = i;
     }
   find_gap (self, open, close);
   track_windows (self);
