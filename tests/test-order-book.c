@@ -16,6 +16,7 @@
 #include "core/perp-book-metrics.h"
 #include "core/perp-decimal.h"
 #include "core/perp-order-book.h"
+#include "io/perp-tick-reader.h"
 
 #define MAX_LEVELS 64
 #define NO_PU      (-1)
@@ -267,6 +268,110 @@ test_quantity_matches_strtod (void)
 
       g_assert_true (perp_quantity_parse (text, n, &v));
       g_assert_cmpfloat (v, ==, g_ascii_strtod (text, NULL));
+    }
+}
+
+/* Prices and quantities as the depth decoder reads them (through the one-pass readers
+ * for plain decimals, perp_price_key_parse_plain() and perp_quantity_parse_plain())
+ * against perp-decimal.c's full parsers: the same key, the same double, and the same
+ * strings refused. */
+static void
+test_depth_decoder_agrees (void)
+{
+  static const char *odd[] = {
+    "0", "1", "61496.50", "61496.5", "0.00000001", "0.000000010", "0.000000001", "1.123456789",
+    "1.12345678", "1.123456780", "9999999999.99999999", "99999999999", "92233720368", "92233720368.5",
+    "00000000000012.5", "5.", ".5", "000.000", "0.014", "123456789012345", "1234567890123456",
+    "12345678.1234567", "0.1234567890123456789", "9007199254740993", "", ".", "-1", "+1", "1e5",
+    "1,5", "1 ", " 1", "1.2.3", "0x10", "nan", "１",
+  };
+  g_autoptr(PerpTickDecoder) decoder = perp_tick_decoder_new ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+
+  for (guint i = 0; i < G_N_ELEMENTS (odd) + 100000; i++)
+    {
+      char random_text[32];
+      const char *text = random_text;
+      g_autofree char *as_price = NULL;
+      g_autofree char *as_qty = NULL;
+      g_autoptr(GError) price_error = NULL;
+      g_autoptr(GError) qty_error = NULL;
+      gint64 want_key = 0;
+      double want_qty = 0;
+      gboolean price_ok;
+      gboolean qty_ok;
+      PerpTickEvent ev;
+
+      if (i < G_N_ELEMENTS (odd))
+        {
+          text = odd[i];
+        }
+      else
+        {
+          /* Mostly digits with a point somewhere, now and then something else. */
+          int n = g_rand_int_range (rand, 0, 24);
+
+          for (int c = 0; c < n; c++)
+            {
+              int r = g_rand_int_range (rand, 0, 40);
+
+              random_text[c] = r < 34 ? (char) ('0' + r % 10) : r < 38 ? '.' : "-e x"[r - 38];
+            }
+          random_text[n] = '\0';
+        }
+
+      price_ok = perp_price_key_parse (text, strlen (text), &want_key) && want_key > 0;
+      qty_ok = perp_quantity_parse (text, strlen (text), &want_qty);
+
+      /* The one-pass readers take a subset, and give exactly the full parsers' values. */
+      {
+        gint64 plain_key;
+        double plain_qty;
+
+        if (perp_price_key_parse_plain (text, &plain_key))
+          {
+            g_assert_true (perp_price_key_parse (text, strlen (text), &want_key));
+            g_assert_cmpint (plain_key, ==, want_key);
+          }
+        if (perp_quantity_parse_plain (text, &plain_qty))
+          {
+            g_assert_true (qty_ok);
+            g_assert_true (memcmp (&plain_qty, &want_qty, sizeof want_qty) == 0);
+          }
+      }
+
+      as_price = g_strdup_printf ("{\"e\":\"depthUpdate\",\"E\":1,\"U\":1,\"u\":2,\"b\":[[\"%s\",\"1\"]],\"a\":[]}", text);
+      as_qty = g_strdup_printf ("{\"e\":\"depthUpdate\",\"E\":1,\"U\":1,\"u\":2,\"b\":[],\"a\":[[\"1\",\"%s\"]]}", text);
+
+      if (price_ok)
+        {
+          g_assert_true (perp_tick_decoder_decode (decoder, as_price, -1, &ev, &price_error));
+          g_assert_no_error (price_error);
+          g_assert_cmpuint (ev.depth.n_bids, ==, 1);
+          g_assert_cmpint (ev.depth.bids[0].price_key, ==, want_key);
+        }
+      else
+        {
+          g_assert_false (perp_tick_decoder_decode (decoder, as_price, -1, &ev, &price_error));
+          g_assert_error (price_error, PERP_TICK_ERROR, PERP_TICK_ERROR_NUMBER);
+          g_assert_nonnull (strstr (price_error->message, "b[0] price is"));
+        }
+
+      if (qty_ok)
+        {
+          g_assert_true (perp_tick_decoder_decode (decoder, as_qty, -1, &ev, &qty_error));
+          g_assert_no_error (qty_error);
+          g_assert_cmpuint (ev.depth.n_asks, ==, 1);
+          /* Bit for bit, and strtod's double (which perp_quantity_parse() is held to). */
+          g_assert_true (memcmp (&ev.depth.asks[0].qty, &want_qty, sizeof want_qty) == 0);
+          g_assert_cmpfloat (ev.depth.asks[0].qty, ==, g_ascii_strtod (text, NULL));
+        }
+      else
+        {
+          g_assert_false (perp_tick_decoder_decode (decoder, as_qty, -1, &ev, &qty_error));
+          g_assert_error (qty_error, PERP_TICK_ERROR, PERP_TICK_ERROR_NUMBER);
+          g_assert_nonnull (strstr (qty_error->message, "a[0] quantity is"));
+        }
     }
 }
 
@@ -569,6 +674,246 @@ test_random_updates (void)
           g_assert_cmpuint (perp_order_book_get_n_levels (book, side), ==, expected_levels);
         }
     }
+}
+
+/* The book against a plain array indexed by tick: every level, by index from the best
+ * and by price, and the level counts. */
+static void
+assert_book_matches (const PerpOrderBook *book,
+                     const double        *ref,
+                     gint32               n_ticks,
+                     gint64               base,
+                     gint64               tick)
+{
+  for (guint side = PERP_BOOK_BID; side <= PERP_BOOK_ASK; side++)
+    {
+      const double *r = ref + (side == PERP_BOOK_BID ? 0 : n_ticks);
+      PerpPriceLevel level;
+      guint i = 0;
+
+      for (gint32 k = 0; k < n_ticks; k++)
+        {
+          gint32 t = side == PERP_BOOK_BID ? n_ticks - 1 - k : k;
+          gint64 price = base + (side == PERP_BOOK_BID ? 0 : n_ticks * tick) + t * tick;
+
+          g_assert_cmpfloat (perp_order_book_get_qty_at (book, side, price), ==, r[t]);
+          if (r[t] == 0.0)
+            continue;
+          if (i == 0)
+            {
+              g_assert_true (perp_order_book_get_best (book, side, &level));
+              g_assert_cmpint (level.price_key, ==, price);
+            }
+          g_assert_true (perp_order_book_get_level (book, side, i++, &level));
+          g_assert_cmpint (level.price_key, ==, price);
+          g_assert_cmpfloat (level.qty, ==, r[t]);
+        }
+      g_assert_cmpuint (perp_order_book_get_n_levels (book, side), ==, i);
+      g_assert_false (perp_order_book_get_level (book, side, i, &level));
+      if (i == 0)
+        g_assert_false (perp_order_book_get_best (book, side, &level));
+    }
+}
+
+/* The book keeps each side in chunks of a few dozen levels that split when full and
+ * merge when nearly empty.  These runs of updates hit the chunk boundaries on purpose
+ * (long runs of inserts at one place, at the top and at the bottom, deletes of whole
+ * ranges and of every other level, a side emptied and refilled), with the whole book
+ * compared after every event against a plain array. */
+static void
+test_chunk_boundaries (void)
+{
+  enum { N_TICKS = 1024, MAX_RUN = 48 };
+  g_autoptr(PerpOrderBook) book = perp_order_book_new (PERP_BOOK_MARKET_USDM);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (77);
+  g_autofree double *ref = g_new0 (double, 2 * N_TICKS);
+  g_autofree PerpPriceLevel *snap_bids = g_new (PerpPriceLevel, N_TICKS);
+  g_autofree PerpPriceLevel *snap_asks = g_new (PerpPriceLevel, N_TICKS);
+  PerpPriceLevel levels[MAX_RUN];
+  const gint64 base = key ("20000");
+  const gint64 tick = key ("0.5");
+  PerpDepthSnapshot snap = { .last_update_id = 10 };
+  guint64 u = 9;
+  guint n_events = 0;
+
+  /* Every fourth tick of each side, given in a shuffled order: gaps to insert into. */
+  for (gint32 t = 0; t < N_TICKS; t += 4)
+    {
+      PerpPriceLevel *b = &snap_bids[snap.n_bids++];
+      PerpPriceLevel *a = &snap_asks[snap.n_asks++];
+
+      b->price_key = base + t * tick;
+      b->qty = ref[t] = 1 + t;
+      a->price_key = base + (N_TICKS + t) * tick;
+      a->qty = ref[N_TICKS + t] = 2 + t;
+    }
+  for (guint i = snap.n_bids - 1; i > 0; i--)
+    {
+      guint j = g_rand_int_range (rand, 0, i + 1);
+      PerpPriceLevel tmp = snap_bids[i];
+
+      snap_bids[i] = snap_bids[j];
+      snap_bids[j] = tmp;
+    }
+  snap.bids = snap_bids;
+  snap.asks = snap_asks;
+  g_assert_true (perp_order_book_apply_snapshot (book, &snap, NULL));
+  assert_book_matches (book, ref, N_TICKS, base, tick);
+
+  for (guint phase = 0; phase < 10; phase++)
+    for (guint rep = 0; rep < (phase == 9 ? 400u : 24u); rep++)
+      {
+        PerpDepthEvent e = { .event_time = n_events, .first_update_id = u + 1,
+                             .final_update_id = u + 1, .prev_final_update_id = u,
+                             .has_prev_final_update_id = TRUE, .bids = levels, .asks = levels };
+        gboolean bid = (rep % 2) == 0;
+        double *r = ref + (bid ? 0 : N_TICKS);
+        gint64 side_base = base + (bid ? 0 : N_TICKS * tick);
+        guint n = 0;
+
+        for (guint i = 0; i < MAX_RUN; i++)
+          {
+            gint32 t;
+            double qty;
+
+            switch (phase)
+              {
+              case 0: /* fill the gaps of one stretch, one tick after another */
+                t = (gint32) (512 + rep / 2 * 12 + i / 3 * 4 + 1 + i % 3);
+                qty = 3;
+                break;
+              case 1: /* every tick from the top down and from the bottom up */
+                t = (gint32) (i % 2 == 0 ? N_TICKS - 1 - ((rep / 2) * 24 + i / 2)
+                                         : (rep / 2) * 24 + i / 2);
+                qty = 4;
+                break;
+              case 2: /* delete whole ranges */
+                t = (gint32) ((rep / 2) * 37 + i) % N_TICKS;
+                qty = 0;
+                break;
+              case 3: /* delete every other level of a stretch */
+                t = (gint32) (600 + (rep / 2) * 2 * MAX_RUN + 2 * i) % N_TICKS;
+                qty = 0;
+                break;
+              case 4: /* change quantities only, no level comes or goes */
+                t = g_rand_int_range (rand, 0, N_TICKS);
+                qty = r[t] == 0.0 ? 0.0 : r[t] + 1;
+                break;
+              case 5: /* empty the side completely, in long runs from the top */
+              case 6:
+                {
+                  gint32 run = (gint32) (rep / 2) + (phase == 6 ? 12 : 0);
+
+                  t = bid ? N_TICKS - 1 - run * MAX_RUN - (gint32) i : run * MAX_RUN + (gint32) i;
+                }
+                if (t < 0 || t >= N_TICKS)
+                  continue;
+                qty = 0;
+                break;
+              case 7: /* refill from nothing, bottom up */
+                t = (gint32) ((rep / 2) * MAX_RUN + i);
+                qty = 5 + i;
+                break;
+              case 8: /* anything anywhere */
+                t = g_rand_int_range (rand, 0, N_TICKS);
+                qty = g_rand_int_range (rand, 0, 2) == 0 ? 0.0 : g_rand_int_range (rand, 1, 100);
+                break;
+              case 9: /* a long churn, mostly inserts: chunks split at every position */
+              default:
+                t = g_rand_int_range (rand, 0, N_TICKS);
+                qty = g_rand_int_range (rand, 0, 4) == 0 ? 0.0 : g_rand_int_range (rand, 1, 100);
+                break;
+              }
+
+            levels[n].price_key = side_base + t * tick;
+            levels[n].qty = qty;
+            r[t] = qty;
+            n++;
+          }
+
+        if (bid)
+          e.n_bids = n;
+        else
+          e.n_asks = n;
+        g_assert_cmpint (perp_order_book_apply_depth (book, &e, NULL), ==, PERP_BOOK_RESULT_APPLIED);
+        u++;
+        n_events++;
+        assert_book_matches (book, ref, N_TICKS, base, tick);
+
+        /* After the emptying phases both sides are empty. */
+        if (phase == 6 && rep == 23)
+          {
+            g_assert_cmpuint (perp_order_book_get_n_levels (book, PERP_BOOK_BID), ==, 0);
+            g_assert_cmpuint (perp_order_book_get_n_levels (book, PERP_BOOK_ASK), ==, 0);
+          }
+      }
+
+  /* A side grown from nothing in random order, over and over: its chunks fill up and
+   * split with the new level landing at every position. */
+  {
+    g_autofree PerpPriceLevel *many = g_new (PerpPriceLevel, N_TICKS);
+    g_autofree gint32 *order = g_new (gint32, N_TICKS);
+
+    for (gint32 t = 0; t < N_TICKS; t++)
+      order[t] = t;
+
+    for (guint cycle = 0; cycle < 40; cycle++)
+      {
+        for (guint step = 0; step <= 256 / 32; step++)
+          {
+            PerpDepthEvent e = { .event_time = n_events, .first_update_id = u + 1,
+                                 .final_update_id = u + 1, .prev_final_update_id = u,
+                                 .has_prev_final_update_id = TRUE, .bids = many };
+
+            if (step == 0)
+              {
+                /* Empty the side, then shuffle the ticks to come. */
+                for (gint32 t = 0; t < N_TICKS; t++)
+                  {
+                    many[t].price_key = base + t * tick;
+                    many[t].qty = ref[t] = 0.0;
+                  }
+                e.n_bids = N_TICKS;
+                for (guint i = N_TICKS - 1; i > 0; i--)
+                  {
+                    guint j = g_rand_int_range (rand, 0, i + 1);
+                    gint32 tmp = order[i];
+
+                    order[i] = order[j];
+                    order[j] = tmp;
+                  }
+              }
+            else
+              {
+                for (guint i = 0; i < 32; i++)
+                  {
+                    gint32 t = order[(step - 1) * 32 + i];
+
+                    many[i].price_key = base + t * tick;
+                    many[i].qty = ref[t] = 1 + cycle;
+                  }
+                e.n_bids = 32;
+              }
+
+            g_assert_cmpint (perp_order_book_apply_depth (book, &e, NULL), ==, PERP_BOOK_RESULT_APPLIED);
+            u++;
+            n_events++;
+            assert_book_matches (book, ref, N_TICKS, base, tick);
+          }
+        g_assert_cmpuint (perp_order_book_get_n_levels (book, PERP_BOOK_BID), ==, 256);
+      }
+  }
+
+  /* A reset frees the levels and a new snapshot starts clean. */
+  perp_order_book_reset (book);
+  g_assert_cmpuint (perp_order_book_get_n_levels (book, PERP_BOOK_BID), ==, 0);
+  memset (ref, 0, 2 * N_TICKS * sizeof (double));
+  for (guint i = 0; i < snap.n_bids; i++)
+    ref[(snap_bids[i].price_key - base) / tick] = snap_bids[i].qty;
+  for (guint i = 0; i < snap.n_asks; i++)
+    ref[(snap_asks[i].price_key - base) / tick] = snap_asks[i].qty;
+  g_assert_true (perp_order_book_apply_snapshot (book, &snap, NULL));
+  assert_book_matches (book, ref, N_TICKS, base, tick);
 }
 
 static void
@@ -959,6 +1304,7 @@ main (int   argc,
   g_test_add_func ("/core/decimal/price-key", test_price_key);
   g_test_add_func ("/core/decimal/price-key-format-round-trip", test_price_key_format_round_trip);
   g_test_add_func ("/core/decimal/quantity-matches-strtod", test_quantity_matches_strtod);
+  g_test_add_func ("/core/decimal/depth-decoder-agrees", test_depth_decoder_agrees);
   g_test_add_func ("/core/book/usdm/buffer-then-sync", test_usdm_sync);
   g_test_add_func ("/core/book/usdm/first-event-spans-snapshot", test_usdm_first_event_rule);
   g_test_add_func ("/core/book/usdm/break-then-resync", test_usdm_break_and_resync);
@@ -968,6 +1314,7 @@ main (int   argc,
   g_test_add_func ("/core/book/market-mismatch-and-invalid", test_market_mismatch_and_invalid);
   g_test_add_func ("/core/book/absolute-quantities", test_absolute_quantities);
   g_test_add_func ("/core/book/random-updates-match-reference", test_random_updates);
+  g_test_add_func ("/core/book/chunk-boundaries-match-reference", test_chunk_boundaries);
   g_test_add_func ("/core/book/crossed-and-stale", test_crossed_and_stale);
   g_test_add_func ("/core/book/buffer-limit", test_buffer_limit);
   g_test_add_func ("/core/book/ticker-check", test_ticker_check);

@@ -28,12 +28,17 @@
  * trusted, and only a new snapshot repairs the book.  The book says so (NEEDS_RESYNC)
  * and buffers events for that snapshot; fetching it is the feed's business.
  *
- * Storage: one sorted array per side, the best level last, so that the usual update,
- * close to the top, moves only the few levels above it.  Asks are stored with negated
- * keys, which makes both sides ascending and lets them share every routine.  A lookup
- * is a binary search; an update never walks the book.  For the few thousand levels a
- * Binance book grows to, this beats a tree on every count (no allocation per level,
- * one cache line per few levels, memmove of a few hundred bytes at worst near the top).
+ * Storage: per side, a sorted array cut into chunks of at most CHUNK_CAP levels, the
+ * best level last, with a small index of the chunks giving each one's last key and the
+ * number of levels below it.  Asks are stored with negated keys, which makes both sides
+ * ascending and lets them share every routine.  A lookup, by price or by rank from the
+ * best, searches the index, then one chunk; an update never walks the book and moves at
+ * most one chunk.  One flat array did the same with fewer lines, but
+ * USDT-M's unthrottled depth stream changes many levels far from the top (a median of
+ * about 200 levels from the best), and shifting everything above each of them was most
+ * of the cost of applying an event.  For the few thousand levels a Binance book grows
+ * to, this still beats a tree on every count (no allocation per level, one cache line
+ * per four levels).
  */
 
 /* Buffered events beyond this are dropped oldest first; a stream that outruns its
@@ -42,14 +47,28 @@
 /* Tops remembered for bookTickers that arrive after the depth event they describe. */
 #define N_RECENT_TOPS     64
 #define MAX_PENDING       4096
+/* Levels per chunk of a side (see the storage note above): 1 KiB, the most one update
+ * moves.  A chunk left under a quarter full joins a neighbour with room for it. */
+#define CHUNK_CAP         64
+#define CHUNK_LOW         (CHUNK_CAP / 4)
+#define CHUNK_LOAD        (CHUNK_CAP * 3 / 4)
 
 G_DEFINE_QUARK (perp-order-book-error-quark, perp_order_book_error)
 
 typedef struct
 {
-  PerpPriceLevel *v;
+  gint64          last_key;  /* v[len - 1]'s, so that finding a chunk reads only the index */
+  PerpPriceLevel *v;         /* CHUNK_CAP levels, len of them in use */
   guint           len;
-  guint           cap;
+  guint           below;     /* levels in the chunks before this one (further from the best) */
+} Chunk;
+
+typedef struct
+{
+  Chunk *chunks;   /* ascending; never an empty one */
+  guint  n_chunks;
+  guint  cap_chunks;
+  guint  len;      /* levels over all chunks */
 } Side;
 
 typedef struct
@@ -148,47 +167,223 @@ stored_key (PerpBookSide side,
   return side == PERP_BOOK_ASK ? -price_key : price_key;
 }
 
-/* The first index whose key is >= @key.  Most updates land near the best level, at the
- * end of the array, so the search gallops back from there (1, 2, 4, ... levels) before
- * bisecting: a few probes in cache rather than log2 (n) spread over the whole side. */
-static guint
-side_lower_bound (const Side *s,
-                  gint64      key)
+/*
+ * The searches below are branch-free bisections (Khuong and Morin's layout paper): each
+ * halving is a conditional move, not a jump.  A USDT-M event updates dozens of levels
+ * at prices spread over the book, and with ordinary bisections or gallops nearly every
+ * step was a mispredicted branch, several per level: more time than the moves.
+ */
+
+/* First index in v[0, len) whose key is >= @key, @len if none. */
+static inline guint
+levels_lower_bound (const PerpPriceLevel *v,
+                    guint                 len,
+                    gint64                key)
 {
-  guint lo = 0;
-  guint hi = s->len;
-  guint step = 1;
+  const PerpPriceLevel *base = v;
+  guint n = len;
 
-  while (step <= hi && s->v[hi - step].price_key >= key)
+  if (n == 0)
+    return 0;
+  while (n > 1)
     {
-      hi -= step;
-      step *= 2;
-    }
-  if (step <= hi)
-    lo = hi - step + 1;
+      guint half = n / 2;
 
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (s->v[mid].price_key < key)
-        lo = mid + 1;
-      else
-        hi = mid;
+      base = base[half].price_key < key ? base + half : base;
+      n -= half;
     }
 
-  return lo;
+  return (guint) (base - v) + (base->price_key < key);
+}
+
+/* The first chunk whose last key is >= @key, @s->n_chunks if none. */
+static inline guint
+side_find_chunk (const Side *s,
+                 gint64      key)
+{
+  const Chunk *base = s->chunks;
+  guint n = s->n_chunks;
+
+  if (n == 0)
+    return 0;
+  while (n > 1)
+    {
+      guint half = n / 2;
+
+      base = base[half].last_key < key ? base + half : base;
+      n -= half;
+    }
+
+  return (guint) (base - s->chunks) + (base->last_key < key);
+}
+
+/* Where @key is or would go: its chunk and the index in it.  Returns whether it is there. */
+static gboolean
+side_find (const Side *s,
+           gint64      key,
+           guint      *chunk,
+           guint      *index)
+{
+  const Chunk *c;
+  guint ci = side_find_chunk (s, key);
+
+  if (ci == s->n_chunks)
+    {
+      /* Above every level (or the side is empty): after the last one. */
+      *chunk = ci > 0 ? ci - 1 : 0;
+      *index = ci > 0 ? s->chunks[ci - 1].len : 0;
+      return FALSE;
+    }
+
+  c = &s->chunks[ci];
+  *chunk = ci;
+  *index = levels_lower_bound (c->v, c->len, key);
+
+  /* The chunk's last key is >= @key, so the index is inside it. */
+  return c->v[*index].price_key == key;
+}
+
+/* Opens an empty slot for a chunk at @ci (its levels to be filled by the caller). */
+static Chunk *
+side_insert_chunk (Side  *s,
+                   guint  ci)
+{
+  Chunk *c;
+
+  if (s->n_chunks == s->cap_chunks)
+    {
+      s->cap_chunks = MAX (16, s->cap_chunks * 2);
+      s->chunks = g_renew (Chunk, s->chunks, s->cap_chunks);
+    }
+
+  memmove (s->chunks + ci + 1, s->chunks + ci, (s->n_chunks - ci) * sizeof (Chunk));
+  s->n_chunks++;
+
+  c = &s->chunks[ci];
+  c->v = g_new (PerpPriceLevel, CHUNK_CAP);
+  c->len = 0;
+  c->below = ci > 0 ? s->chunks[ci - 1].below + s->chunks[ci - 1].len : 0;
+  c->last_key = G_MININT64;
+
+  return c;
 }
 
 static void
-side_reserve (Side  *s,
-              guint  n)
+side_remove_chunk (Side  *s,
+                   guint  ci)
 {
-  if (n <= s->cap)
+  g_free (s->chunks[ci].v);
+  memmove (s->chunks + ci, s->chunks + ci + 1, (s->n_chunks - ci - 1) * sizeof (Chunk));
+  s->n_chunks--;
+}
+
+static void
+side_clear (Side *s)
+{
+  for (guint ci = 0; ci < s->n_chunks; ci++)
+    g_free (s->chunks[ci].v);
+  s->n_chunks = 0;
+  s->len = 0;
+}
+
+static void
+side_free (Side *s)
+{
+  side_clear (s);
+  g_clear_pointer (&s->chunks, g_free);
+  s->cap_chunks = 0;
+}
+
+/* Inserts a new level at @index of chunk @ci, splitting the chunk if it is full. */
+static void
+side_insert (Side   *s,
+             guint   ci,
+             guint   index,
+             gint64  key,
+             double  qty)
+{
+  Chunk *c;
+
+  if (s->n_chunks == 0)
+    side_insert_chunk (s, 0);
+
+  c = &s->chunks[ci];
+  if (c->len == CHUNK_CAP)
+    {
+      Chunk *upper = side_insert_chunk (s, ci + 1);
+
+      c = &s->chunks[ci];   /* the index may have moved */
+      memcpy (upper->v, c->v + CHUNK_CAP / 2, (CHUNK_CAP / 2) * sizeof (PerpPriceLevel));
+      upper->len = CHUNK_CAP / 2;
+      upper->last_key = c->last_key;
+      c->len = CHUNK_CAP / 2;
+      c->last_key = c->v[c->len - 1].price_key;
+      upper->below = c->below + c->len;
+
+      if (index > CHUNK_CAP / 2)
+        {
+          c = upper;
+          ci++;
+          index -= CHUNK_CAP / 2;
+        }
+    }
+
+  memmove (c->v + index + 1, c->v + index, (c->len - index) * sizeof (PerpPriceLevel));
+  c->v[index].price_key = key;
+  c->v[index].qty = qty;
+  c->len++;
+  c->last_key = c->v[c->len - 1].price_key;
+  s->len++;
+
+  /* Only the chunks between here and the best level count one more below them: few,
+   * as most updates land near the top. */
+  for (guint j = ci + 1; j < s->n_chunks; j++)
+    s->chunks[j].below++;
+}
+
+/* Removes level @index of chunk @ci; a chunk left with few levels joins a neighbour
+ * that has room for them, so that the index stays short as levels come and go. */
+static void
+side_remove (Side  *s,
+             guint  ci,
+             guint  index)
+{
+  Chunk *c = &s->chunks[ci];
+
+  memmove (c->v + index, c->v + index + 1, (c->len - index - 1) * sizeof (PerpPriceLevel));
+  c->len--;
+  s->len--;
+  for (guint j = ci + 1; j < s->n_chunks; j++)
+    s->chunks[j].below--;
+
+  if (c->len == 0)
+    {
+      side_remove_chunk (s, ci);
+      return;
+    }
+  c->last_key = c->v[c->len - 1].price_key;
+
+  if (c->len >= CHUNK_LOW)
     return;
 
-  s->cap = MAX (n, MAX (256, s->cap * 2));
-  s->v = g_renew (PerpPriceLevel, s->v, s->cap);
+  if (ci + 1 < s->n_chunks && c->len + s->chunks[ci + 1].len <= CHUNK_LOAD)
+    {
+      Chunk *next = &s->chunks[ci + 1];
+
+      memcpy (c->v + c->len, next->v, next->len * sizeof (PerpPriceLevel));
+      c->len += next->len;
+      c->last_key = next->last_key;
+      side_remove_chunk (s, ci + 1);
+    }
+  else if (ci > 0 && s->chunks[ci - 1].len + c->len <= CHUNK_LOAD)
+    {
+      Chunk *prev = &s->chunks[ci - 1];
+
+      memcpy (prev->v + prev->len, c->v, c->len * sizeof (PerpPriceLevel));
+      prev->len += c->len;
+      prev->last_key = c->last_key;
+      side_remove_chunk (s, ci);
+    }
 }
 
 static void
@@ -196,31 +391,22 @@ side_set (Side   *s,
           gint64  key,
           double  qty)
 {
-  guint i = side_lower_bound (s, key);
-  gboolean found = i < s->len && s->v[i].price_key == key;
+  guint ci;
+  guint index;
+  gboolean found = side_find (s, key, &ci, &index);
 
   if (qty == 0.0)
     {
       /* Binance also sends zeros for levels outside the snapshot's depth: no-op. */
       if (found)
-        {
-          memmove (s->v + i, s->v + i + 1, (s->len - i - 1) * sizeof (PerpPriceLevel));
-          s->len--;
-        }
+        side_remove (s, ci, index);
       return;
     }
 
   if (found)
-    {
-      s->v[i].qty = qty;
-      return;
-    }
-
-  side_reserve (s, s->len + 1);
-  memmove (s->v + i + 1, s->v + i, (s->len - i) * sizeof (PerpPriceLevel));
-  s->v[i].price_key = key;
-  s->v[i].qty = qty;
-  s->len++;
+    s->chunks[ci].v[index].qty = qty;
+  else
+    side_insert (s, ci, index, key, qty);
 }
 
 static int
@@ -242,15 +428,15 @@ side_load (Side                 *s,
            const PerpPriceLevel *levels,
            guint                 n)
 {
+  g_autofree PerpPriceLevel *v = g_new (PerpPriceLevel, MAX (n, 1));
   guint out = 0;
 
-  side_reserve (s, n);
-  s->len = 0;
+  side_clear (s);
+
   for (guint i = 0; i < n; i++)
     {
-      s->v[s->len].price_key = stored_key (side, levels[i].price_key);
-      s->v[s->len].qty = levels[i].qty;
-      s->len++;
+      v[i].price_key = stored_key (side, levels[i].price_key);
+      v[i].qty = levels[i].qty;
     }
 
   /* g_qsort_with_data() is a stable sort, so "last wins" holds among equal prices. */
@@ -259,20 +445,78 @@ side_load (Side                 *s,
       gboolean sorted = TRUE;
 
       for (guint i = 1; i < n && sorted; i++)
-        sorted = s->v[i - 1].price_key < s->v[i].price_key;
+        sorted = v[i - 1].price_key < v[i].price_key;
       if (!sorted)
-        g_qsort_with_data (s->v, n, sizeof (PerpPriceLevel), compare_levels, NULL);
+        g_qsort_with_data (v, n, sizeof (PerpPriceLevel), compare_levels, NULL);
     }
 
   for (guint i = 0; i < n; i++)
     {
-      if (out > 0 && s->v[out - 1].price_key == s->v[i].price_key)
+      if (out > 0 && v[out - 1].price_key == v[i].price_key)
         out--;
-      s->v[out++] = s->v[i];
-      if (s->v[out - 1].qty == 0.0)
+      v[out++] = v[i];
+      if (v[out - 1].qty == 0.0)
         out--;
     }
+
+  /* Chunks start three quarters full: room to grow before the first splits. */
+  for (guint i = 0; i < out; i += CHUNK_LOAD)
+    {
+      Chunk *c = side_insert_chunk (s, s->n_chunks);
+
+      c->below = i;
+      c->len = MIN (CHUNK_LOAD, out - i);
+      memcpy (c->v, v + i, c->len * sizeof (PerpPriceLevel));
+      c->last_key = c->v[c->len - 1].price_key;
+    }
   s->len = out;
+}
+
+/* Level @index counted from the best one, in stored form.  Chunks hold similar numbers
+ * of levels, so interpolating on the counts below them lands on the chunk or next to
+ * it; a bisection of the index settles the rare lopsided side.  Callers read levels in
+ * rank order, a few hundred per call of perp_book_band(), so this must not walk. */
+static const PerpPriceLevel *
+side_get (const Side *s,
+          guint       index)
+{
+  guint position;
+  guint ci;
+  guint lo = 1;
+  guint hi;
+
+  if (index >= s->len)
+    return NULL;
+
+  /* Counted from the worst level up, as the counts are. */
+  position = s->len - 1 - index;
+  ci = (guint) ((guint64) position * s->n_chunks / s->len);
+  for (guint step = 0; step < 4; step++)
+    {
+      const Chunk *c = &s->chunks[ci];
+
+      /* chunks[0].below is 0 and the last chunk ends at len: neither moves out. */
+      if (c->below > position)
+        ci--;
+      else if (position >= c->below + c->len)
+        ci++;
+      else
+        return &c->v[position - c->below];
+    }
+
+  /* The first chunk that starts above the level; the one before holds it. */
+  hi = s->n_chunks;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (s->chunks[mid].below <= position)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return &s->chunks[lo - 1].v[position - s->chunks[lo - 1].below];
 }
 
 static gboolean
@@ -280,11 +524,14 @@ side_best (const Side   *s,
            PerpBookSide  side,
            PerpPriceLevel *level)
 {
-  if (s->len == 0)
+  const PerpPriceLevel *best;
+
+  if (s->n_chunks == 0)
     return FALSE;
 
-  level->price_key = stored_key (side, s->v[s->len - 1].price_key);
-  level->qty = s->v[s->len - 1].qty;
+  best = &s->chunks[s->n_chunks - 1].v[s->chunks[s->n_chunks - 1].len - 1];
+  level->price_key = stored_key (side, best->price_key);
+  level->qty = best->qty;
 
   return TRUE;
 }
@@ -329,8 +576,8 @@ perp_order_book_free (PerpOrderBook *self)
     return;
 
   clear_buffer (self);
-  g_free (self->sides[PERP_BOOK_BID].v);
-  g_free (self->sides[PERP_BOOK_ASK].v);
+  side_free (&self->sides[PERP_BOOK_BID]);
+  side_free (&self->sides[PERP_BOOK_ASK]);
   g_free (self);
 }
 
@@ -346,8 +593,8 @@ perp_order_book_reset (PerpOrderBook *self)
   g_return_if_fail (self != NULL);
 
   clear_buffer (self);
-  self->sides[PERP_BOOK_BID].len = 0;
-  self->sides[PERP_BOOK_ASK].len = 0;
+  side_clear (&self->sides[PERP_BOOK_BID]);
+  side_clear (&self->sides[PERP_BOOK_ASK]);
   self->market = self->requested;
   self->state = PERP_BOOK_STATE_WAITING_SNAPSHOT;
   self->snapshot_id = 0;
@@ -736,18 +983,16 @@ perp_order_book_get_level (const PerpOrderBook *self,
                            guint                index,
                            PerpPriceLevel      *level)
 {
-  const Side *s;
   const PerpPriceLevel *l;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (side <= PERP_BOOK_ASK, FALSE);
   g_return_val_if_fail (level != NULL, FALSE);
 
-  s = &self->sides[side];
-  if (index >= s->len)
+  l = side_get (&self->sides[side], index);
+  if (l == NULL)
     return FALSE;
 
-  l = &s->v[s->len - 1 - index];
   level->price_key = stored_key (side, l->price_key);
   level->qty = l->qty;
 
@@ -783,17 +1028,17 @@ perp_order_book_get_qty_at (const PerpOrderBook *self,
                             gint64               price_key)
 {
   const Side *s;
-  gint64 key;
-  guint i;
+  guint ci;
+  guint index;
 
   g_return_val_if_fail (self != NULL, 0.0);
   g_return_val_if_fail (side <= PERP_BOOK_ASK, 0.0);
 
   s = &self->sides[side];
-  key = stored_key (side, price_key);
-  i = side_lower_bound (s, key);
+  if (!side_find (s, stored_key (side, price_key), &ci, &index))
+    return 0.0;
 
-  return i < s->len && s->v[i].price_key == key ? s->v[i].qty : 0.0;
+  return s->chunks[ci].v[index].qty;
 }
 
 /* ------------------------------------------------------------------ bookTicker check */

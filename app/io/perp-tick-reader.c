@@ -249,6 +249,8 @@ parse_price (const char  *text,
              gint64      *key,
              GError     **error)
 {
+  if (perp_price_key_parse_plain (text, key) && *key > 0)
+    return TRUE;
   if (perp_price_key_parse (text, strlen (text), key) && *key > 0)
     return TRUE;
 
@@ -271,7 +273,7 @@ parse_qty (const char  *text,
            double      *qty,
            GError     **error)
 {
-  if (perp_quantity_parse (text, strlen (text), qty))
+  if (perp_quantity_parse_plain (text, qty) || perp_quantity_parse (text, strlen (text), qty))
     return TRUE;
 
   if (index >= 0)
@@ -307,6 +309,16 @@ get_qty (JsonObject  *object,
   return text != NULL && parse_qty (text, what, name, -1, qty, error);
 }
 
+static inline gboolean
+get_element_string (JsonArray   *array,
+                    guint        index,
+                    const char **text)
+{
+  JsonNode *node = json_array_get_element (array, index);
+
+  return JSON_NODE_TYPE (node) == JSON_NODE_VALUE && (*text = json_node_get_string (node)) != NULL;
+}
+
 /* [["price", "qty"], ...] into @out. */
 static gboolean
 get_levels (JsonObject  *object,
@@ -334,21 +346,25 @@ get_levels (JsonObject  *object,
       JsonNode *pair_node = json_array_get_element (array, i);
       PerpPriceLevel *level = &g_array_index (out, PerpPriceLevel, i);
       JsonArray *pair;
-      JsonNode *price;
-      JsonNode *qty;
+      const char *price = NULL;
+      const char *qty = NULL;
 
-      if (!JSON_NODE_HOLDS_ARRAY (pair_node)
+      /* Levels are most of a depth message: one type check per node, and the string
+       * straight from json_node_get_string(), which gives NULL for any other value. */
+      if (JSON_NODE_TYPE (pair_node) != JSON_NODE_ARRAY
           || json_array_get_length (pair = json_node_get_array (pair_node)) < 2
-          || !_perp_json_holds (price = json_array_get_element (pair, 0), G_TYPE_STRING)
-          || !_perp_json_holds (qty = json_array_get_element (pair, 1), G_TYPE_STRING))
+          || !get_element_string (pair, 0, &price)
+          || !get_element_string (pair, 1, &qty))
         {
           g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_FORMAT,
                        "%s: %s[%u] is not a [\"price\", \"quantity\"] pair of strings", what, name, i);
           return FALSE;
         }
 
-      if (!parse_price (json_node_get_string (price), what, name, (int) i, &level->price_key, error)
-          || !parse_qty (json_node_get_string (qty), what, name, (int) i, &level->qty, error))
+      /* The one-pass readers inline here; parse_price() and parse_qty() are for the rest. */
+      if (!((perp_price_key_parse_plain (price, &level->price_key) && level->price_key > 0)
+            || parse_price (price, what, name, (int) i, &level->price_key, error))
+          || !(perp_quantity_parse_plain (qty, &level->qty) || parse_qty (qty, what, name, (int) i, &level->qty, error)))
         return FALSE;
     }
 
