@@ -65,6 +65,7 @@ typedef struct
   PerpTradeFlow    *flow;
   PerpOiSeries     *oi;
   PerpLiqMap       *liq_map;
+  GArray           *funding;           /* FundingRow: settled rates, kept for analyses built later */
 
   /* Last update, kept for perp_engine_get_last_update(). */
   gboolean          has_update;
@@ -116,6 +117,17 @@ static guint signals[N_SIGNALS];
 static void score_symbol (Symbol *sym, gboolean on_close);
 
 /* ------------------------------------------------------------------ helpers */
+
+typedef struct
+{
+  gint64 time;
+  double rate;
+} FundingRow;
+
+/* Funding history outlives analyses: an analysis built later (history loaded in a
+ * worker thread, a trim, a reset) gets it again.  A few hundred settlements are more
+ * than the funding factor reads. */
+#define MAX_FUNDING_ROWS 500
 
 static void G_GNUC_PRINTF (3, 4)
 report_problem (PerpEngine *self,
@@ -204,6 +216,7 @@ symbol_free (Symbol *sym)
   g_clear_pointer (&sym->flow, perp_trade_flow_free);
   g_clear_pointer (&sym->oi, perp_oi_series_unref);
   g_clear_pointer (&sym->liq_map, perp_liq_map_unref);
+  g_clear_pointer (&sym->funding, g_array_unref);
   perp_breaker_verdict_clear (&sym->verdict);
   g_free (sym->name);
   g_free (sym);
@@ -223,6 +236,19 @@ new_analysis (PerpEngine        *self,
     htf = PERP_ANALYSIS_HTF_RESAMPLE;
   return perp_analysis_new (symbol, series->interval, fields, htf, &self->config->structure,
                             &self->config->score, error);
+}
+
+/* Gives the signal timeframe's new analysis the funding history known so far. */
+static void
+apply_funding (Symbol       *sym,
+               PerpAnalysis *analysis)
+{
+  for (guint i = 0; i < sym->funding->len; i++)
+    {
+      const FundingRow *row = &g_array_index (sym->funding, FundingRow, i);
+
+      perp_analysis_push_funding (analysis, row->time, row->rate, NULL);
+    }
 }
 
 /* ------------------------------------------------------------------ candles */
@@ -313,6 +339,8 @@ trim_series (Symbol *sym,
     if (series->analysis == NULL
         || !perp_analysis_push_candles (series->analysis, copy, 0, perp_candles_get_length (copy), &error))
       report_problem (sym->engine, sym->name, "%s", error->message);
+    else if (series->scoring)
+      apply_funding (sym, series->analysis);
   }
 }
 
@@ -339,6 +367,8 @@ series_push (Symbol           *sym,
           report_problem (self, sym->name, "%s", error->message);
           return;
         }
+      if (series->scoring)
+        apply_funding (sym, series->analysis);
     }
   {
     const PerpCandles *candles = perp_analysis_get_candles (series->analysis);
@@ -511,6 +541,8 @@ load_job_finish (LoadJob *job)
     {
       g_clear_pointer (&series->analysis, perp_analysis_free);
       series->analysis = g_steal_pointer (&job->analysis);
+      if (series->scoring)
+        apply_funding (sym, series->analysis);
     }
   if (pending != NULL)
     for (guint i = 0; i < pending->len; i++)
@@ -931,12 +963,28 @@ on_funding_rate (PerpFeed   *feed,
                  PerpEngine *self)
 {
   Symbol *sym = symbol_for_data (self, symbol);
-  PerpAnalysis *analysis;
+  Series *series;
+  FundingRow row = { funding_time, rate };
   g_autoptr(GError) error = NULL;
 
-  if (sym == NULL || (analysis = sym->series[self->config->signal_interval].analysis) == NULL)
+  if (sym == NULL)
     return;
-  if (!perp_analysis_push_funding (analysis, funding_time, rate, &error))
+  /* History fetched again (after a settlement, a reconnect) repeats known rows. */
+  if (sym->funding->len > 0 && funding_time <= g_array_index (sym->funding, FundingRow, sym->funding->len - 1).time)
+    return;
+  if (!isfinite (rate))
+    {
+      report_problem (self, sym->name, "%s: funding rate at %" G_GINT64_FORMAT " is not a number",
+                      sym->name, funding_time);
+      return;
+    }
+  g_array_append_val (sym->funding, row);
+  if (sym->funding->len > MAX_FUNDING_ROWS)
+    g_array_remove_range (sym->funding, 0, sym->funding->len - MAX_FUNDING_ROWS);
+
+  series = &sym->series[self->config->signal_interval];
+  if (series->analysis != NULL && !series->loading
+      && !perp_analysis_push_funding (series->analysis, funding_time, rate, &error))
     report_problem (self, sym->name, "%s: funding: %s", sym->name, error->message);
 }
 
@@ -1173,6 +1221,7 @@ perp_engine_watch (PerpEngine  *self,
       sym->series[i].fields = PERP_CANDLE_FIELD_NONE;
     }
   sym->book = perp_order_book_new (PERP_BOOK_MARKET_AUTO);
+  sym->funding = g_array_new (FALSE, FALSE, sizeof (FundingRow));
   perp_trade_flow_params_init (&flow_params);
   flow_params.bar_ms = perp_interval_to_ms (self->config->signal_interval);
   sym->flow = perp_trade_flow_new (&flow_params);
@@ -1377,6 +1426,7 @@ perp_engine_reset (PerpEngine *self)
       sym->flow = perp_trade_flow_new (&flow_params);
       g_clear_pointer (&sym->oi, perp_oi_series_unref);
       g_clear_pointer (&sym->liq_map, perp_liq_map_unref);
+      g_array_set_size (sym->funding, 0);
       sym->has_update = FALSE;
       perp_breaker_verdict_clear (&sym->verdict);
       sym->last_signal_time = -1;

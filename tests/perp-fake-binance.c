@@ -2375,6 +2375,26 @@ perp_fake_binance_inject_frame (PerpFakeBinance  *self,
   g_array_append_val (self->frames[endpoint], frame);
 }
 
+/* Sends @text now on every open connection of @endpoint (a message the recordings do
+ * not have, such as a markPrice update). */
+void
+perp_fake_binance_send_text (PerpFakeBinance  *self,
+                             PerpFakeEndpoint  endpoint,
+                             const char       *text)
+{
+  g_return_if_fail (PERP_IS_FAKE_BINANCE (self));
+  g_return_if_fail (endpoint < PERP_FAKE_N_ENDPOINTS);
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *conn = g_ptr_array_index (self->conns, i);
+
+      if (conn->endpoint == endpoint && !conn->closing
+          && soup_websocket_connection_get_state (conn->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_send_text (conn->conn, text);
+    }
+}
+
 void
 perp_fake_binance_skip_depth_events (PerpFakeBinance *self,
                                      guint            n)

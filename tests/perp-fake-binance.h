@@ -126,6 +126,9 @@ void         perp_fake_binance_stall              (PerpFakeBinance    *self,
 void         perp_fake_binance_inject_frame       (PerpFakeBinance    *self,
                                                    PerpFakeEndpoint    endpoint,
                                                    PerpFakeFrame       frame);
+void         perp_fake_binance_send_text          (PerpFakeBinance    *self,
+                                                   PerpFakeEndpoint    endpoint,
+                                                   const char         *text);
 void         perp_fake_binance_skip_depth_events  (PerpFakeBinance    *self,
                                                    guint               n);
 void         perp_fake_binance_kline_fault        (PerpFakeBinance    *self,

@@ -425,6 +425,59 @@ test_engine_reset (void)
   recorder_clear (&rec);
 }
 
+/* Funding settled before the candles' history has arrived (the feed fetches it while
+ * the history is still being built) is not lost: the analysis built later gets it, and
+ * a repeat of known rows is ignored.  The engine's scores equal those of an analysis
+ * given the same rows and candles directly. */
+static void
+test_engine_funding_before_history (void)
+{
+  g_autoptr(PerpCandles) candles = load_fixture ("BTCUSDT_15m_2024-01-01_2days.csv");
+  g_autoptr(TestFeed) feed = g_object_new (TEST_TYPE_FEED, NULL);
+  g_autoptr(PerpConfig) config = perp_config_new_default ();
+  g_autoptr(PerpAnalysis) reference = NULL;
+  g_autoptr(GError) error = NULL;
+  /* Real BTCUSDT funding rates (the first rows of ../shared/data/funding), placed at
+   * the 8 h settlements inside the candles' two days so the factor reads them. */
+  static const double rates[] = { 0.0001, 0.00007822, 0.00010000, 0.00003437, 0.00001044, 0.00010000 };
+  gint64 first = perp_candles_get_open_time (candles)[0];
+  Recorder rec;
+  PerpEngine *engine;
+  guint n = perp_candles_get_length (candles);
+
+  recorder_init (&rec);
+  engine = new_engine (PERP_INTERVAL_15M, &rec);
+  perp_engine_add_feed (engine, PERP_FEED (feed));
+  for (guint r = 0; r < G_N_ELEMENTS (rates); r++)
+    perp_feed_emit_funding_rate (PERP_FEED (feed), "BTCUSDT", first + r * 8 * 3600 * 1000, rates[r]);
+  /* Fetched again: nothing new. */
+  perp_feed_emit_funding_rate (PERP_FEED (feed), "BTCUSDT", first, rates[0]);
+  g_assert_cmpuint (rec.n_problems, ==, 0);
+  emit_closes (feed, candles, 0, n);
+
+  config->signal_interval = PERP_INTERVAL_15M;
+  config->score.htf_interval = perp_score_default_htf (PERP_INTERVAL_15M);
+  reference = perp_analysis_new ("BTCUSDT", PERP_INTERVAL_15M, perp_candles_get_fields (candles),
+                                 PERP_ANALYSIS_HTF_RESAMPLE, &config->structure, &config->score, &error);
+  g_assert_no_error (error);
+  for (guint r = 0; r < G_N_ELEMENTS (rates); r++)
+    g_assert_true (perp_analysis_push_funding (reference, first + r * 8 * 3600 * 1000, rates[r], &error));
+  for (guint i = 0; i < n; i++)
+    {
+      PerpCandle c;
+      PerpScore score;
+
+      perp_candles_get_candle (candles, i, &c);
+      g_assert_true (perp_analysis_push_candle (reference, &c, &error));
+      g_assert_true (perp_analysis_score (reference, &score, &error));
+      g_assert_cmpfloat (g_array_index (rec.long_pct, double, i), ==, score.long_pct);
+      if (i == n - 1)
+        g_assert_cmpint (score.factors[PERP_FACTOR_FUNDING].state, !=, PERP_DATA_MISSING);
+    }
+  g_object_unref (engine);
+  recorder_clear (&rec);
+}
+
 /* Messages about symbols nobody watches are ignored, unless watching all. */
 static void
 test_engine_watch_all (void)
@@ -463,6 +516,7 @@ main (int    argc,
   g_test_add_func ("/engine/book-gap-resyncs", test_engine_book_gap_resyncs);
   g_test_add_func ("/engine/watch-all", test_engine_watch_all);
   g_test_add_func ("/engine/reset", test_engine_reset);
+  g_test_add_func ("/engine/funding-before-history", test_engine_funding_before_history);
 
   return g_test_run ();
 }

@@ -61,6 +61,7 @@ typedef struct
   Track  *tracks;
   guint   n_tracks;
   guint   resyncing : 1;
+  gint64  next_funding;   /* the mark price stream's next settlement time, 0 before one */
 } Symbol;
 
 struct _PerpBinanceFeed
@@ -1071,6 +1072,11 @@ ws_message_cb (PerpBinanceFeed *self,
       on_kline (self, symbol, &event.kline);
       break;
     case PERP_TICK_MARK_PRICE:
+      /* The next settlement time moving on means one just settled: its rate comes
+       * from REST (the stream's rate is an estimate), known rows repeated. */
+      if (symbol->next_funding > 0 && event.mark.next_funding_time > symbol->next_funding)
+        small_call (self, symbol, CALL_FUNDING, FALSE, FALSE);
+      symbol->next_funding = event.mark.next_funding_time;
       perp_feed_emit_mark_price (PERP_FEED (self), symbol->name, &event.mark);
       break;
     case PERP_TICK_LIQUIDATION:

@@ -466,6 +466,58 @@ test_candles_drop (gconstpointer data)
   run_clear (&run);
 }
 
+#define MARK_PRICE_MESSAGE \
+  "{\"stream\":\"filusdt@markPrice@1s\",\"data\":{\"e\":\"markPriceUpdate\",\"E\":%" G_GINT64_FORMAT \
+  ",\"s\":\"FILUSDT\",\"p\":\"4.2\",\"i\":\"4.2\",\"P\":\"4.2\",\"r\":\"0.0001\",\"T\":%" G_GINT64_FORMAT "}}"
+
+static void
+funding_cb (PerpFeed   *feed,
+            const char *symbol,
+            gint64      time,
+            double      rate,
+            guint      *n_rows)
+{
+  (*n_rows)++;
+}
+
+/* A settlement seen on the mark price stream (its next funding time moves on) makes the
+ * feed fetch the settled rates over REST; repeats of the same next time do not. */
+static void
+test_funding_settlement (void)
+{
+  Run run;
+  guint n_rows = 0, before, rows_before;
+  gint64 now;
+  char text[512];
+
+  run_init (&run, "FILUSDT", TRUE, FALSE);
+  run_start (&run);
+  g_signal_connect (run.feed, "funding-rate", G_CALLBACK (funding_cb), &n_rows);
+  WAIT_UNTIL (&run, is_live (&run), "LIVE");
+  now = perp_fake_binance_get_kline_now (run.fake, "FILUSDT");
+  before = perp_fake_binance_get_n_requests (run.fake, "/fapi/v1/fundingRate");
+
+  g_snprintf (text, sizeof text, MARK_PRICE_MESSAGE, now, now + 3600 * 1000);
+  perp_fake_binance_send_text (run.fake, PERP_FAKE_ENDPOINT_MARKET, text);
+  g_snprintf (text, sizeof text, MARK_PRICE_MESSAGE, now + 1000, now + 3600 * 1000);
+  perp_fake_binance_send_text (run.fake, PERP_FAKE_ENDPOINT_MARKET, text);
+  rows_before = n_rows;
+  /* Settled: the next time moves eight hours on. */
+  g_snprintf (text, sizeof text, MARK_PRICE_MESSAGE, now + 3601 * 1000, now + 9 * 3600 * 1000);
+  perp_fake_binance_send_text (run.fake, PERP_FAKE_ENDPOINT_MARKET, text);
+  WAIT_UNTIL (&run, perp_fake_binance_get_n_requests (run.fake, "/fapi/v1/fundingRate") == before + 1,
+              "the settled rates fetched");
+  /* And only once. */
+  g_snprintf (text, sizeof text, MARK_PRICE_MESSAGE, now + 3602 * 1000, now + 9 * 3600 * 1000);
+  perp_fake_binance_send_text (run.fake, PERP_FAKE_ENDPOINT_MARKET, text);
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (perp_fake_binance_get_n_requests (run.fake, "/fapi/v1/fundingRate"), ==, before + 1);
+  g_test_message ("funding rows emitted: %u before the settlement, %u after", rows_before, n_rows);
+  g_signal_handlers_disconnect_by_data (run.feed, &n_rows);
+  run_clear (&run);
+}
+
 static void
 count_score_cb (PerpEngine             *engine,
                 const PerpEngineUpdate *update,
@@ -909,6 +961,7 @@ main (int   argc,
   g_test_add_data_func ("/io/feed-faults/candles/drop-abrupt", GINT_TO_POINTER (TRUE), test_candles_drop);
   g_test_add_func ("/io/feed-faults/candles/stale-refill", test_candles_stale_refill);
   g_test_add_func ("/io/feed-faults/engine/drop-recovers", test_engine_drop_recovers);
+  g_test_add_func ("/io/feed-faults/funding/settlement-refetch", test_funding_settlement);
   g_test_add_func ("/io/feed-faults/candles/stall", test_candles_stall);
   g_test_add_func ("/io/feed-faults/candles/duplicate-out-of-order", test_candles_duplicate_out_of_order);
   g_test_add_func ("/io/feed-faults/ws/malformed-frames", test_malformed_frames);
