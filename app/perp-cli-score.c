@@ -22,7 +22,6 @@
 
 #include "perp-cli-private.h"
 
-#define EXCHANGE_INFO_FILE "exchange-info/fapi_v1_exchangeInfo_2025-12-24.json"
 
 /* Everything one "score" run gathered, for the two printers. */
 typedef struct
@@ -53,24 +52,6 @@ symbol_from_path (const char *path)
   while (g_ascii_isupper (base[n]) || g_ascii_isdigit (base[n]))
     n++;
   return n >= 5 ? g_strndup (base, n) : NULL;
-}
-
-/* The installed data directory, or the source tree's data/ when run from a build. */
-static char *
-find_data_file (const char *relative)
-{
-  const char *env = g_getenv ("PERPSCOPE_DATA_DIR");
-  const char *dirs[] = { env, PERP_DATA_DIR, PERP_SOURCE_DIR "/data" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    if (dirs[i] != NULL)
-      {
-        g_autofree char *path = g_build_filename (dirs[i], relative, NULL);
-
-        if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-          return g_steal_pointer (&path);
-      }
-  return NULL;
 }
 
 /* The higher-timeframe candles that had closed by now: it never leaks. */
@@ -664,7 +645,7 @@ perp_cli_cmd_score (int    argc,
   state.confidence = r.score.confidence;
   perp_breakers_check (&config->breakers, &state, &r.verdict);
 
-  exchange_path = exchange_path != NULL ? exchange_path : find_data_file (EXCHANGE_INFO_FILE);
+  exchange_path = exchange_path != NULL ? exchange_path : perp_cli_find_data_file (PERP_CLI_EXCHANGE_INFO_FILE);
   if (exchange_path != NULL)
     {
       exchange = perp_exchange_info_load_file (exchange_path, &error);

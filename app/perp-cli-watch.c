@@ -33,7 +33,6 @@ typedef struct
   gboolean    json;
   gboolean    closes_only;
   int         exit_code;
-  guint64     n_updates;
   char       *failure;
   gboolean    duration_over;
 } Session;
@@ -137,7 +136,6 @@ on_score_changed (PerpEngine             *engine,
 {
   if (session->closes_only && !update->on_close)
     return;
-  session->n_updates++;
   if (session->json)
     print_update_json (update);
   else
@@ -257,17 +255,9 @@ load_exchange_info (const char *path)
   PerpExchangeInfo *info;
 
   if (path == NULL)
-    {
-      found = g_build_filename (PERP_DATA_DIR, "exchange-info", "fapi_v1_exchangeInfo_2025-12-24.json", NULL);
-      if (!g_file_test (found, G_FILE_TEST_EXISTS))
-        {
-          g_free (found);
-          found = g_build_filename (PERP_SOURCE_DIR, "data", "exchange-info", "fapi_v1_exchangeInfo_2025-12-24.json", NULL);
-        }
-      if (!g_file_test (found, G_FILE_TEST_EXISTS))
-        return NULL;  /* sizing then says it has no symbol rules */
-      path = found;
-    }
+    path = found = perp_cli_find_data_file (PERP_CLI_EXCHANGE_INFO_FILE);
+  if (path == NULL)
+    return NULL;  /* sizing then says it has no symbol rules */
   info = perp_exchange_info_load_file (path, &error);
   if (info == NULL)
     fprintf (stderr, "perpscope-cli: %s\n", error->message);

@@ -94,8 +94,6 @@ struct _PerpEngine
   gboolean           threaded_loading;
   gboolean           watch_all;
   guint              generation;    /* bumped by reset: loads from before it are void */
-  PerpBreakerState   history;
-  gboolean           has_history;
   PerpBreakerHistoryFunc history_func;
   gpointer           history_data;
   GDestroyNotify     history_destroy;
@@ -695,17 +693,12 @@ fill_breaker_state (PerpEngine       *self,
   Symbol *btc = lookup (self, "BTCUSDT");
   PerpAnalysis *btc_analysis = NULL;
 
+  perp_breaker_state_init (state);
   if (self->history_func != NULL)
-    {
-      perp_breaker_state_init (state);
-      self->history_func (sym->name, perp_analysis_get_now (analysis), state, self->history_data);
-    }
-  else if (self->has_history)
-    *state = self->history;
+    self->history_func (sym->name, perp_analysis_get_now (analysis), state, self->history_data);
   else
     {
-      perp_breaker_state_init (state);
-      state->signals_last_hour = 0;
+      /* Without a journal the breakers see the signals of this run only. */
       for (guint i = 0; i < self->signal_times->len; i++)
         if (g_array_index (self->signal_times, gint64, i) > perp_analysis_get_now (analysis) - 3600 * 1000)
           state->signals_last_hour++;
@@ -1354,22 +1347,6 @@ perp_engine_set_threaded_loading (PerpEngine *self,
 {
   g_return_if_fail (PERP_IS_ENGINE (self));
   self->threaded_loading = threaded;
-}
-
-/**
- * perp_engine_set_breaker_history:
- * @history: (nullable): the journal's view (open positions, stop-outs, today's R);
- *   pointers in it must stay valid until the next call.  NULL goes back to the
- *   engine's own count of signals.
- */
-void
-perp_engine_set_breaker_history (PerpEngine             *self,
-                                 const PerpBreakerState *history)
-{
-  g_return_if_fail (PERP_IS_ENGINE (self));
-  self->has_history = history != NULL;
-  if (history != NULL)
-    self->history = *history;
 }
 
 /**

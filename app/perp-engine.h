@@ -146,9 +146,4 @@ void                 perp_engine_set_breaker_history_func (PerpEngine     *self,
                                                     gpointer               user_data,
                                                     GDestroyNotify         destroy);
 
-/* Replaces the breakers' journal-backed state (open positions, last stop-out, today's
- * result ...); without it they see an empty history. */
-void                 perp_engine_set_breaker_history (PerpEngine          *self,
-                                                    const PerpBreakerState *history);
-
 G_END_DECLS

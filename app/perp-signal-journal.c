@@ -92,7 +92,8 @@ outcome_written (GObject      *source,
 
 static void
 write_outcome (PerpSignalJournal *self,
-               Open              *open)
+               Open              *open,
+               gboolean           synchronous)
 {
   const PerpOutcome *outcome = perp_outcome_tracker_get (open->tracker);
   g_autoptr(GError) error = NULL;
@@ -102,7 +103,7 @@ write_outcome (PerpSignalJournal *self,
   open->written_state = outcome->state;
   open->written_exits = outcome->n_exits;
   open->dirty = FALSE;
-  if (self->params.synchronous)
+  if (synchronous)
     {
       if (!perp_journal_update_outcome (self->journal, open->id, outcome, &error))
         {
@@ -166,7 +167,7 @@ follow_candles (PerpSignalJournal *self,
         }
       outcome = perp_outcome_tracker_get (open->tracker);
       if (open->dirty)
-        write_outcome (self, open);
+        write_outcome (self, open, self->params.synchronous);
       if (perp_outcome_is_closed (outcome) && !open->dirty && open->id != 0)
         g_ptr_array_remove_index (self->open, i);
       else
@@ -213,7 +214,7 @@ signal_inserted (GObject      *source,
     {
       insert->open->id = id;
       if (insert->open->dirty)
-        write_outcome (self, insert->open);
+        write_outcome (self, insert->open, self->params.synchronous);
     }
   g_free (insert);
 }
@@ -456,12 +457,8 @@ perp_signal_journal_flush (PerpSignalJournal  *self,
   /* Open signals: their MFE/MAE and candles so far. */
   for (guint i = 0; i < self->open->len; i++)
     {
-      Open *open = g_ptr_array_index (self->open, i);
-      gboolean synchronous = self->params.synchronous;
-
-      self->params.synchronous = TRUE;
-      write_outcome (self, open);
-      self->params.synchronous = synchronous;
+      /* In place: the caller is about to close the journal. */
+      write_outcome (self, g_ptr_array_index (self->open, i), TRUE);
     }
   if (self->error != NULL)
     {

@@ -1424,6 +1424,53 @@ out:
   return ok;
 }
 
+/* A write of one statement, in a transaction of its own, under the lock: begin,
+ * then bind the statement write_one_begin() returns and hand it to write_one_end().
+ * On failure both release the lock and roll back; write_one_end() returns the new
+ * row's id (an UPDATE's is meaningless), or -1. */
+static sqlite3_stmt *
+write_one_begin (PerpJournal  *self,
+                 const char   *sql,
+                 const char   *doing,
+                 GError      **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_mutex_lock (&self->lock);
+  if (!db_begin (self, doing, error))
+    {
+      g_mutex_unlock (&self->lock);
+      return NULL;
+    }
+  stmt = db_prepare (self, sql, doing, error);
+  if (stmt == NULL)
+    {
+      db_rollback (self);
+      g_mutex_unlock (&self->lock);
+    }
+  return stmt;
+}
+
+static gint64
+write_one_end (PerpJournal   *self,
+               sqlite3_stmt  *stmt,
+               const char    *doing,
+               GError       **error)
+{
+  gint64 id = -1;
+
+  if (!db_step_done (self, stmt, doing, error))
+    db_rollback (self);
+  else
+    {
+      id = sqlite3_last_insert_rowid (self->db);
+      if (!db_commit (self, doing, error))
+        id = -1;
+    }
+  g_mutex_unlock (&self->lock);
+  return id;
+}
+
 /* ------------------------------------------------------------------ breaker events */
 
 /**
@@ -1446,7 +1493,6 @@ perp_journal_add_breaker_event (PerpJournal        *self,
 {
   const char *doing = "adding a breaker event";
   sqlite3_stmt *stmt;
-  gint64 id = -1;
 
   g_return_val_if_fail (PERP_IS_JOURNAL (self), -1);
 
@@ -1456,30 +1502,16 @@ perp_journal_add_breaker_event (PerpJournal        *self,
                    "A breaker event needs a known breaker and a time");
       return -1;
     }
-  g_mutex_lock (&self->lock);
-  if (!db_begin (self, doing, error))
-    goto out;
-  stmt = db_prepare (self, "INSERT INTO breaker_events (breaker, action, symbol, reason, time)"
-                           " VALUES (?, ?, ?, ?, ?)", doing, error);
+  stmt = write_one_begin (self, "INSERT INTO breaker_events (breaker, action, symbol, reason, time)"
+                                 " VALUES (?, ?, ?, ?, ?)", doing, error);
   if (stmt == NULL)
-    goto fail;
+    return -1;
   sqlite3_bind_text (stmt, 1, perp_breaker_name (breaker), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, perp_breaker_action_name (action), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, symbol, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, reason, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 5, time);
-  if (!db_step_done (self, stmt, doing, error))
-    goto fail;
-  id = sqlite3_last_insert_rowid (self->db);
-  if (!db_commit (self, doing, error))
-    id = -1;
-  goto out;
-
-fail:
-  db_rollback (self);
-out:
-  g_mutex_unlock (&self->lock);
-  return id;
+  return write_one_end (self, stmt, doing, error);
 }
 
 /**
@@ -1496,32 +1528,19 @@ perp_journal_resume_breaker (PerpJournal  *self,
 {
   const char *doing = "resuming a breaker";
   sqlite3_stmt *stmt;
-  gboolean ok = FALSE;
 
   g_return_val_if_fail (PERP_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail ((guint) breaker < PERP_N_BREAKERS, FALSE);
 
-  g_mutex_lock (&self->lock);
-  if (!db_begin (self, doing, error))
-    goto out;
-  stmt = db_prepare (self, "UPDATE breaker_events SET resumed_at = ?"
-                           " WHERE breaker = ? AND action = 'block' AND resumed_at IS NULL"
-                           " AND time <= ?", doing, error);
+  stmt = write_one_begin (self, "UPDATE breaker_events SET resumed_at = ?"
+                                 " WHERE breaker = ? AND action = 'block' AND resumed_at IS NULL"
+                                 " AND time <= ?", doing, error);
   if (stmt == NULL)
-    goto fail;
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, time);
   sqlite3_bind_text (stmt, 2, perp_breaker_name (breaker), -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, time);
-  if (!db_step_done (self, stmt, doing, error))
-    goto fail;
-  ok = db_commit (self, doing, error);
-  goto out;
-
-fail:
-  db_rollback (self);
-out:
-  g_mutex_unlock (&self->lock);
-  return ok;
+  return write_one_end (self, stmt, doing, error) >= 0;
 }
 
 /* ------------------------------------------------------------------ labels */
@@ -1549,7 +1568,6 @@ perp_journal_add_label (PerpJournal      *self,
 {
   const char *doing = "adding a label";
   sqlite3_stmt *stmt;
-  gint64 id = -1;
 
   g_return_val_if_fail (PERP_IS_JOURNAL (self), -1);
   g_return_val_if_fail (label != NULL, -1);
@@ -1561,14 +1579,11 @@ perp_journal_add_label (PerpJournal      *self,
                    "A label needs a symbol, an object, first <= last time and low <= high price");
       return -1;
     }
-  g_mutex_lock (&self->lock);
-  if (!db_begin (self, doing, error))
-    goto out;
-  stmt = db_prepare (self, "INSERT INTO labels (symbol, interval, object, direction, price_low,"
-                           " price_high, first_time, last_time, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     doing, error);
+  stmt = write_one_begin (self, "INSERT INTO labels (symbol, interval, object, direction, price_low,"
+                                 " price_high, first_time, last_time, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          doing, error);
   if (stmt == NULL)
-    goto fail;
+    return -1;
   sqlite3_bind_text (stmt, 1, label->symbol, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, perp_interval_to_string (label->interval), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, label->object, -1, SQLITE_STATIC);
@@ -1578,18 +1593,7 @@ perp_journal_add_label (PerpJournal      *self,
   sqlite3_bind_int64 (stmt, 7, label->first_time);
   sqlite3_bind_int64 (stmt, 8, label->last_time);
   sqlite3_bind_text (stmt, 9, label->note, -1, SQLITE_STATIC);
-  if (!db_step_done (self, stmt, doing, error))
-    goto fail;
-  id = sqlite3_last_insert_rowid (self->db);
-  if (!db_commit (self, doing, error))
-    id = -1;
-  goto out;
-
-fail:
-  db_rollback (self);
-out:
-  g_mutex_unlock (&self->lock);
-  return id;
+  return write_one_end (self, stmt, doing, error);
 }
 
 /**
