@@ -17,6 +17,7 @@
 #include "perp-engine.h"
 #include "perp-signal-journal.h"
 #include "io/perp-binance-feed.h"
+#include "io/perp-push-feed.h"
 #include "io/perp-recorder.h"
 #include "io/perp-replay-feed.h"
 
@@ -802,51 +803,6 @@ perp_cli_cmd_record (int    argc,
 
 /* ------------------------------------------------------------ bench latency */
 
-/*
- * A feed that emits what the benchmark hands it, so the time from a message's text to
- * the engine's score-changed can be taken around exactly the work a live message
- * causes: decoding, the book or flow update, and a score of the symbol.
- */
-#define BENCH_TYPE_FEED (bench_feed_get_type ())
-G_DECLARE_FINAL_TYPE (BenchFeed, bench_feed, BENCH, FEED, GObject)
-
-struct _BenchFeed
-{
-  GObject parent_instance;
-};
-
-static void
-bench_feed_start (PerpFeed *feed)
-{
-}
-
-static PerpFeedState
-bench_feed_get_state (PerpFeed *feed)
-{
-  return PERP_FEED_STATE_REPLAYING;
-}
-
-static void
-bench_feed_iface_init (PerpFeedInterface *iface)
-{
-  iface->start = bench_feed_start;
-  iface->stop = bench_feed_start;
-  iface->get_state = bench_feed_get_state;
-}
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (BenchFeed, bench_feed, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (PERP_TYPE_FEED, bench_feed_iface_init))
-
-static void
-bench_feed_class_init (BenchFeedClass *klass)
-{
-}
-
-static void
-bench_feed_init (BenchFeed *self)
-{
-}
-
 typedef struct
 {
   gint64 scored_ns;
@@ -912,7 +868,9 @@ perp_cli_bench_latency (const char *ticks,
       g_autoptr(PerpTickReader) reader = perp_tick_reader_open (ticks, 0, &error);
       g_autoptr(PerpTickDecoder) decoder = perp_tick_decoder_new ();
       g_autoptr(PerpEngine) engine = NULL;
-      g_autoptr(BenchFeed) feed = g_object_new (BENCH_TYPE_FEED, NULL);
+      /* Emits what it is handed, so the time is the work a live message causes: decoding,
+       * the book or flow update and a score of the symbol. */
+      g_autoptr(PerpPushFeed) feed = perp_push_feed_new ();
       g_autoptr(PerpCandles) history = NULL;
       LatencyProbe probe = { 0 };
       const char *line;

@@ -11,67 +11,8 @@
 
 #include "perp-engine.h"
 #include "io/perp-tick-reader.h"
+#include "io/perp-push-feed.h"
 #include "perp-test-support.h"
-
-/* ------------------------------------------------------------- a test feed */
-
-#define TEST_TYPE_FEED (test_feed_get_type ())
-G_DECLARE_FINAL_TYPE (TestFeed, test_feed, TEST, FEED, GObject)
-
-struct _TestFeed
-{
-  GObject    parent_instance;
-  GPtrArray *resyncs;
-};
-
-static void
-test_feed_start (PerpFeed *feed)
-{
-}
-
-static PerpFeedState
-test_feed_get_state (PerpFeed *feed)
-{
-  return PERP_FEED_STATE_REPLAYING;
-}
-
-static void
-test_feed_resync (PerpFeed   *feed,
-                  const char *symbol)
-{
-  g_ptr_array_add (TEST_FEED (feed)->resyncs, g_strdup (symbol));
-}
-
-static void
-test_feed_iface_init (PerpFeedInterface *iface)
-{
-  iface->start = test_feed_start;
-  iface->stop = test_feed_start;
-  iface->get_state = test_feed_get_state;
-  iface->resync = test_feed_resync;
-}
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (TestFeed, test_feed, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (PERP_TYPE_FEED, test_feed_iface_init))
-
-static void
-test_feed_finalize (GObject *object)
-{
-  g_ptr_array_unref (TEST_FEED (object)->resyncs);
-  G_OBJECT_CLASS (test_feed_parent_class)->finalize (object);
-}
-
-static void
-test_feed_class_init (TestFeedClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = test_feed_finalize;
-}
-
-static void
-test_feed_init (TestFeed *self)
-{
-  self->resyncs = g_ptr_array_new_with_free_func (g_free);
-}
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -160,7 +101,7 @@ new_engine (PerpInterval signal,
 }
 
 static void
-emit_closes (TestFeed          *feed,
+emit_closes (PerpPushFeed      *feed,
              const PerpCandles *candles,
              guint              begin,
              guint              end)
@@ -203,7 +144,7 @@ test_engine_aggregates_and_scores (void)
 {
   g_autoptr(PerpCandles) fine = load_fixture ("BTCUSDT_5m_2024-01-01_2days.csv");
   g_autoptr(PerpCandles) coarse = load_fixture ("BTCUSDT_15m_2024-01-01_2days.csv");
-  g_autoptr(TestFeed) feed = g_object_new (TEST_TYPE_FEED, NULL);
+  g_autoptr(PerpPushFeed) feed = perp_push_feed_new ();
   g_autoptr(PerpConfig) config = perp_config_new_default ();
   g_autoptr(PerpAnalysis) reference = NULL;
   g_autoptr(GError) error = NULL;
@@ -264,7 +205,7 @@ static void
 test_engine_drops_duplicate_closes (void)
 {
   g_autoptr(PerpCandles) candles = load_fixture ("BTCUSDT_15m_2024-01-01_2days.csv");
-  g_autoptr(TestFeed) feed = g_object_new (TEST_TYPE_FEED, NULL);
+  g_autoptr(PerpPushFeed) feed = perp_push_feed_new ();
   Recorder rec;
   PerpEngine *engine;
   guint n = perp_candles_get_length (candles);
@@ -307,7 +248,7 @@ test_engine_threaded_history (void)
   g_autoptr(PerpCandles) candles = load_fixture ("BTCUSDT_5m_2024-01-01_2days.csv");
   g_autoptr(PerpCandles) history = NULL;
   g_autoptr(PerpCandles) refill = NULL;
-  g_autoptr(TestFeed) feed = g_object_new (TEST_TYPE_FEED, NULL);
+  g_autoptr(PerpPushFeed) feed = perp_push_feed_new ();
   Recorder rec;
   LoadWait wait = { FALSE };
   PerpEngine *engine;
@@ -366,7 +307,7 @@ test_engine_book_gap_resyncs (void)
 {
   g_autofree char *path = perp_test_fixture_path ("ticks_usdm_BTCUSDT_gap.jsonl");
   g_autoptr(PerpTickReader) reader = NULL;
-  g_autoptr(TestFeed) feed = g_object_new (TEST_TYPE_FEED, NULL);
+  g_autoptr(PerpPushFeed) feed = perp_push_feed_new ();
   g_autoptr(GError) error = NULL;
   PerpTickEvent event;
   Recorder rec;
@@ -385,8 +326,8 @@ test_engine_book_gap_resyncs (void)
         perp_feed_emit_depth (PERP_FEED (feed), "BTCUSDT", &event.depth);
     }
   g_assert_no_error (error);
-  g_assert_cmpuint (feed->resyncs->len, ==, 1);
-  g_assert_cmpstr (g_ptr_array_index (feed->resyncs, 0), ==, "BTCUSDT");
+  g_assert_cmpuint (perp_push_feed_get_n_resyncs (feed), ==, 1);
+  g_assert_cmpstr (perp_push_feed_get_last_resync (feed), ==, "BTCUSDT");
   g_assert_cmpuint (rec.n_problems, >=, 1);
   g_assert_cmpint (perp_order_book_get_state (perp_engine_get_book (engine, "BTCUSDT")), ==,
                    PERP_BOOK_STATE_NEEDS_RESYNC);
@@ -400,7 +341,7 @@ static void
 test_engine_reset (void)
 {
   g_autoptr(PerpCandles) candles = load_fixture ("BTCUSDT_15m_2024-01-01_2days.csv");
-  g_autoptr(TestFeed) feed = g_object_new (TEST_TYPE_FEED, NULL);
+  g_autoptr(PerpPushFeed) feed = perp_push_feed_new ();
   g_autoptr(GArray) first = NULL;
   Recorder rec;
   PerpEngine *engine;
@@ -433,7 +374,7 @@ static void
 test_engine_funding_before_history (void)
 {
   g_autoptr(PerpCandles) candles = load_fixture ("BTCUSDT_15m_2024-01-01_2days.csv");
-  g_autoptr(TestFeed) feed = g_object_new (TEST_TYPE_FEED, NULL);
+  g_autoptr(PerpPushFeed) feed = perp_push_feed_new ();
   g_autoptr(PerpConfig) config = perp_config_new_default ();
   g_autoptr(PerpAnalysis) reference = NULL;
   g_autoptr(GError) error = NULL;
@@ -483,7 +424,7 @@ static void
 test_engine_watch_all (void)
 {
   g_autoptr(PerpCandles) candles = load_fixture ("BTCUSDT_15m_2024-01-01_2days.csv");
-  g_autoptr(TestFeed) feed = g_object_new (TEST_TYPE_FEED, NULL);
+  g_autoptr(PerpPushFeed) feed = perp_push_feed_new ();
   Recorder rec;
   PerpEngine *engine;
   PerpCandle c;

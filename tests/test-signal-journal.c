@@ -11,47 +11,8 @@
 #include <sqlite3.h>
 
 #include "perp-signal-journal.h"
+#include "io/perp-push-feed.h"
 #include "perp-test-support.h"
-
-#define TEST_TYPE_FEED (test_feed_get_type ())
-G_DECLARE_FINAL_TYPE (TestFeed, test_feed, TEST, FEED, GObject)
-
-struct _TestFeed
-{
-  GObject parent_instance;
-};
-
-static void
-test_feed_start (PerpFeed *feed)
-{
-}
-
-static PerpFeedState
-test_feed_get_state (PerpFeed *feed)
-{
-  return PERP_FEED_STATE_REPLAYING;
-}
-
-static void
-test_feed_iface_init (PerpFeedInterface *iface)
-{
-  iface->start = test_feed_start;
-  iface->stop = test_feed_start;
-  iface->get_state = test_feed_get_state;
-}
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (TestFeed, test_feed, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (PERP_TYPE_FEED, test_feed_iface_init))
-
-static void
-test_feed_class_init (TestFeedClass *klass)
-{
-}
-
-static void
-test_feed_init (TestFeed *self)
-{
-}
 
 /* What the engine said, kept to check the journal against. */
 typedef struct
@@ -94,7 +55,7 @@ run (gboolean synchronous)
   g_autoptr(PerpEngine) engine = NULL;
   g_autoptr(PerpJournal) journal = NULL;
   g_autoptr(PerpSignalJournal) signal_journal = NULL;
-  g_autoptr(TestFeed) feed = g_object_new (TEST_TYPE_FEED, NULL);
+  g_autoptr(PerpPushFeed) feed = perp_push_feed_new ();
   g_autoptr(GArray) seen = g_array_new (FALSE, FALSE, sizeof (Seen));
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
