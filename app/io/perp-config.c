@@ -1226,17 +1226,22 @@ load_chart (Loader      *l,
   return TRUE;
 }
 
-/* A base URL of the feed: the scheme is checked here so a typo fails at load time,
- * not as a connection error minutes later. */
+/* A base URL of the feed (the field's member, a char *): the scheme is checked here
+ * so a typo fails at load time, not as a connection error minutes later.  REST URLs
+ * are http(s), the stream endpoints ws(s). */
 static gboolean
-load_url (Loader       *l,
-          const char   *path,
-          yaml_node_t  *value,
-          const char  **schemes,
-          char        **out)
+load_feed_url (Loader      *l,
+               const Field *field,
+               yaml_node_t *key,
+               yaml_node_t *value,
+               const char  *path)
 {
-  const char *text;
+  static const char *rest_schemes[] = { "https", "http", NULL };
+  static const char *ws_schemes[] = { "wss", "ws", NULL };
+  const char **schemes = g_str_has_prefix (field->key, "ws_") ? ws_schemes : rest_schemes;
+  char **out = G_STRUCT_MEMBER_P (l->config, field->offset);
   g_autofree char *scheme = NULL;
+  const char *text;
 
   if (!get_string (l, value, path, "a URL", &text))
     return FALSE;
@@ -1252,30 +1257,6 @@ load_url (Loader       *l,
   g_free (*out);
   *out = g_strdup (text);
   return TRUE;
-}
-
-static gboolean
-load_rest_url (Loader *l, const Field *field, yaml_node_t *key, yaml_node_t *value, const char *path)
-{
-  static const char *schemes[] = { "https", "http", NULL };
-
-  return load_url (l, path, value, schemes, &l->config->feed.rest_url);
-}
-
-static gboolean
-load_ws_url_market (Loader *l, const Field *field, yaml_node_t *key, yaml_node_t *value, const char *path)
-{
-  static const char *schemes[] = { "wss", "ws", NULL };
-
-  return load_url (l, path, value, schemes, &l->config->feed.ws_url_market);
-}
-
-static gboolean
-load_ws_url_public (Loader *l, const Field *field, yaml_node_t *key, yaml_node_t *value, const char *path)
-{
-  static const char *schemes[] = { "wss", "ws", NULL };
-
-  return load_url (l, path, value, schemes, &l->config->feed.ws_url_public);
 }
 
 /* The journal's file: "" (or no key) means the default in the user data folder. */
@@ -1712,9 +1693,9 @@ static const Field breakers_fields[] = {
 };
 
 static const Field feed_fields[] = {
-  { .key = "rest_url", .type = FIELD_CUSTOM, .load = load_rest_url },
-  { .key = "ws_url_market", .type = FIELD_CUSTOM, .load = load_ws_url_market },
-  { .key = "ws_url_public", .type = FIELD_CUSTOM, .load = load_ws_url_public },
+  { .key = "rest_url", .type = FIELD_CUSTOM, AT (feed.rest_url), .load = load_feed_url },
+  { .key = "ws_url_market", .type = FIELD_CUSTOM, AT (feed.ws_url_market), .load = load_feed_url },
+  { .key = "ws_url_public", .type = FIELD_CUSTOM, AT (feed.ws_url_public), .load = load_feed_url },
   { .key = "weight_budget", .type = FIELD_UINT, AT (feed.weight_budget), .min = 1, .max = 2400,
     .hint = "Binance allows 2400 per minute per IP" },
   { .key = "request_timeout_s", .type = FIELD_UINT, AT (feed.request_timeout_s), .min = 1, .max = 600 },
