@@ -24,7 +24,6 @@ enum {
 /* The bundled Binance exchangeInfo (symbol filters for sizing), under the data dir. */
 #define PERP_CLI_EXCHANGE_INFO_FILE "exchange-info/fapi_v1_exchangeInfo_2025-12-24.json"
 
-char        *perp_cli_find_data_file  (const char            *relative);
 int          perp_cli_usage_error     (GOptionContext        *context,
                                        const char            *format,
                                        ...) G_GNUC_PRINTF (2, 3);

@@ -21,6 +21,7 @@
 #include "io/perp-tick-reader.h"
 
 #include "perp-cli-private.h"
+#include "io/perp-data-path.h"
 
 
 /* Everything one "score" run gathered, for the two printers. */
@@ -645,7 +646,7 @@ perp_cli_cmd_score (int    argc,
   state.confidence = r.score.confidence;
   perp_breakers_check (&config->breakers, &state, &r.verdict);
 
-  exchange_path = exchange_path != NULL ? exchange_path : perp_cli_find_data_file (PERP_CLI_EXCHANGE_INFO_FILE);
+  exchange_path = exchange_path != NULL ? exchange_path : perp_data_path_find (PERP_CLI_EXCHANGE_INFO_FILE, G_FILE_TEST_IS_REGULAR);
   if (exchange_path != NULL)
     {
       exchange = perp_exchange_info_load_file (exchange_path, &error);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "perp-cli-private.h"
+#include "io/perp-data-path.h"
 #include "perp-engine.h"
 #include "perp-signal-journal.h"
 #include "io/perp-binance-feed.h"
@@ -256,7 +257,7 @@ load_exchange_info (const char *path)
   PerpExchangeInfo *info;
 
   if (path == NULL)
-    path = found = perp_cli_find_data_file (PERP_CLI_EXCHANGE_INFO_FILE);
+    path = found = perp_data_path_find (PERP_CLI_EXCHANGE_INFO_FILE, G_FILE_TEST_IS_REGULAR);
   if (path == NULL)
     return NULL;  /* sizing then says it has no symbol rules */
   info = perp_exchange_info_load_file (path, &error);

@@ -780,24 +780,6 @@ cmd_bench (int    argc,
   return EXIT_OK;
 }
 
-/* The installed data directory, or the source tree's data/ when run from a build. */
-char *
-perp_cli_find_data_file (const char *relative)
-{
-  const char *env = g_getenv ("PERPSCOPE_DATA_DIR");
-  const char *dirs[] = { env, PERP_DATA_DIR, PERP_SOURCE_DIR "/data" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    if (dirs[i] != NULL)
-      {
-        g_autofree char *path = g_build_filename (dirs[i], relative, NULL);
-
-        if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-          return g_steal_pointer (&path);
-      }
-  return NULL;
-}
-
 /* ------------------------------------------------------------------ main */
 
 static const Command commands[] = {

@@ -21,6 +21,7 @@
 #include "perp-application.h"
 #include "perp-main-window.h"
 #include "perp-signal-journal.h"
+#include "io/perp-data-path.h"
 
 /*
  * Where the data comes from:
@@ -98,31 +99,6 @@ G_DEFINE_FINAL_TYPE (PerpApplication, perp_application, ADW_TYPE_APPLICATION)
 static void start_replay (PerpApplication *self,
                           const char      *path,
                           const char      *why);
-
-/**
- * perp_application_find_data_dir:
- * @name: a folder of the installed data, "replay" or "exchange-info"
- *
- * The installed copy under datadir/perpscope, or in an uninstalled build the one in
- * the source tree's data/.
- *
- * Returns: (transfer full) (nullable): the folder, or %NULL when neither exists
- */
-char *
-perp_application_find_data_dir (const char *name)
-{
-  g_autofree char *installed = g_build_filename (PERP_DATA_DIR, name, NULL);
-  g_autofree char *source = g_build_filename (PERP_SOURCE_DIR, "data", name, NULL);
-
-  g_return_val_if_fail (name != NULL, NULL);
-
-  if (g_file_test (installed, G_FILE_TEST_IS_DIR))
-    return g_steal_pointer (&installed);
-  if (g_file_test (source, G_FILE_TEST_IS_DIR))
-    return g_steal_pointer (&source);
-
-  return NULL;
-}
 
 static int
 compare_names (gconstpointer a,
@@ -214,7 +190,7 @@ load_config (PerpApplication *self)
 static void
 load_exchange_info (PerpApplication *self)
 {
-  g_autofree char *dir_path = perp_application_find_data_dir ("exchange-info");
+  g_autofree char *dir_path = perp_data_path_find ("exchange-info", G_FILE_TEST_IS_DIR);
   g_autoptr(GDir) dir = NULL;
   g_autofree char *newest = NULL;
   g_autofree char *path = NULL;
@@ -649,7 +625,7 @@ start_replay (PerpApplication *self,
 
   if (path == NULL)
     {
-      bundled = perp_application_find_data_dir ("replay");
+      bundled = perp_data_path_find ("replay", G_FILE_TEST_IS_DIR);
       if (bundled == NULL)
         {
           fail (self, _("the bundled replay data is not installed (datadir/perpscope/replay)"));

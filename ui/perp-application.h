@@ -15,6 +15,5 @@ G_DECLARE_FINAL_TYPE (PerpApplication, perp_application, PERP, APPLICATION, AdwA
 
 PerpApplication *perp_application_new             (void);
 int              perp_application_get_exit_status (PerpApplication *self);
-char            *perp_application_find_data_dir   (const char      *name);
 
 G_END_DECLS

@@ -1,0 +1,16 @@
+/* perp-data-path.h: where the bundled data is
+ *
+ * Copyright 2026 The Perpscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+char *perp_data_path_find (const char *relative,
+                           GFileTest   test);
+
+G_END_DECLS
