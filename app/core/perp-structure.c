@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "perp-trigger-queue-private.h"
@@ -22,9 +23,11 @@
  *     mitigations, breaks, levels taken.  They are kept in four queues (wick above,
  *     wick below, close above, close below) keyed on the price that fires them and
  *     bucketed by price (perp-trigger-queue-private.h), so a candle costs a few
- *     comparisons when nothing fires and a bucket visit per event otherwise, however
- *     many objects wait.  Objects formed on this candle are armed after this step:
- *     nothing can be touched by the candle that formed it.
+ *     comparisons when nothing fires (quiet ()) and a bucket visit per event
+ *     otherwise, however many objects wait.  An object's steps and their keys are
+ *     worked out once when it forms (watch ()), and it waits on one step at a time.
+ *     Objects formed on this candle are armed after this step: nothing can be touched
+ *     by the candle that formed it.
  *  2. Pivots at each depth (LuxAlgo's "legs": bar n - len is a new leg high when its
  *     high is above every high after it), from one monotone stack of the bars no later
  *     bar has reached yet, shared by every depth.
@@ -36,11 +39,19 @@
  *
  * The engine keeps its own copy of the highs, lows and closes because order-block
  * selection and the leg's extremes look back to a pivot that may be far away.
+ *
+ * Speed: a candle costs a few hundred instructions, and a mispredicted branch costs
+ * as much as dozens of them, so where the data makes a branch's outcome a coin toss
+ * (how many bars a new high covers, whether a bar is a pivot, which entries of a
+ * bucket a price reaches) the code works it out without branching, even at some
+ * instructions' cost; the rare and the out-of-line work (new objects, windows)
+ * stays out of the per-candle loop.  BENCHMARKS.md has the figures.
  */
 
-#define N_DEPTHS 3 /* internal, swing, equal: PerpStructureDepth - 1 */
+#define N_DEPTHS 3 /* internal, swing, equal: PerpStructureDepth - 1 (step () has them unrolled) */
 #define N_CALENDAR_SOURCES 3
 #define RANGE_BLOCK 16 /* candles per block of range_of () */
+#define STACK_PAD   3  /* see cover_stack () */
 
 G_DEFINE_QUARK (perp-structure-error-quark, perp_structure_error)
 
@@ -55,6 +66,8 @@ enum
   N_TRIGGERS
 };
 
+G_STATIC_ASSERT (N_TRIGGERS == 4); /* fire_triggers () drains them unrolled */
+
 enum
 {
   ACTION_TAKE,     /* a level traded through: mitigated, and swept if the close came back */
@@ -66,8 +79,19 @@ enum
   ACTION_DONE,     /* not a trigger: nothing left to wait for */
 };
 
-#define ACTION_BITS 3
 #define N_RULE_STEPS (ACTION_START + 1)
+
+/* The event each action sets; a level taken may also be swept, and a break also
+ * breaks. */
+static const guint8 action_events[] = {
+  [ACTION_TAKE] = PERP_STRUCTURE_EVENT_MITIGATED,
+  [ACTION_TOUCH] = PERP_STRUCTURE_EVENT_TOUCHED,
+  [ACTION_HALF] = PERP_STRUCTURE_EVENT_HALF_FILLED,
+  [ACTION_MITIGATE] = PERP_STRUCTURE_EVENT_MITIGATED,
+  [ACTION_BREAK] = PERP_STRUCTURE_EVENT_MITIGATED,
+};
+
+#define MAX_STEPS    3 /* an order block's touch, mitigation and break: watch () copies 3 */
 
 enum
 {
@@ -86,6 +110,36 @@ typedef struct
   guint8 strict;
 } StepRule;
 
+/* The steps of a kind of object in one direction, in order: the rules above followed
+ * from ACTION_START. */
+typedef struct
+{
+  guint8 trigger[MAX_STEPS];
+  guint8 action[MAX_STEPS];
+  guint8 n_steps;
+  guint8 next;    /* in a Watch: the step armed now (n_steps when none is) */
+} StepChain;
+
+/* Where a step's key comes from: every trigger of an object is on the side price
+ * comes from, so its keys are the near edge, the middle, and the far edge reached or
+ * gone through. */
+enum
+{
+  KEY_NEAR,
+  KEY_MIDDLE,
+  KEY_FAR,
+  KEY_BEYOND,
+  N_KEY_SOURCES
+};
+
+/* An object's steps as the queues see them, with their keys computed once when it
+ * forms, beside the public object so that following it reads one small record. */
+typedef struct
+{
+  double    key[MAX_STEPS];
+  StepChain steps;
+} Watch;
+
 enum
 {
   COVERED_HIGH = 1 << 0, /* a later bar's high reached this bar's */
@@ -95,8 +149,8 @@ enum
 /* ------------------------------------------------------------------ state */
 
 /* The bars whose high no later high has reached yet (or whose low no later low), in
- * the order they came, so their prices strictly fall (rise, for lows): a new bar
- * removes the ones it reaches from the top and goes on top. */
+ * the order they came, so their prices strictly fall (lows are kept negated, so
+ * theirs too): a new bar removes the ones it reaches from the top and goes on top. */
 typedef struct
 {
   double price;
@@ -159,6 +213,7 @@ struct _PerpStructure
   char                *time_zone_name;
   GTimeZone           *time_zone; /* NULL for UTC */
   gint64               interval_ms;
+  guint                max_len;   /* of the depths: from that candle on, every depth tests */
 
   /* history */
   guint                n;
@@ -166,15 +221,23 @@ struct _PerpStructure
   gint64              *time;
   double              *high;
   double              *low;
-  guint8              *too_volatile; /* skipped by order-block selection */
-  guint8              *covered;      /* COVERED_HIGH, COVERED_LOW: see cover () */
+  /* What order-block selection compares: the low (from a pivot high) or the high, or
+   * the other one for a too-volatile bar, which LuxAlgo keeps out of the pick that way. */
+  double              *pick_low;
+  double              *pick_high;
+  /* COVERED_HIGH, COVERED_LOW: see cover ().  Not bytes: a store through a char type
+   * may alias anything, which would make the compiler reload every other value. */
+  guint16             *covered;
   guint               *block_high;   /* per RANGE_BLOCK candles: where the highest high is */
   guint               *block_low;
+  double               block_max;    /* the current block's highest high and lowest low */
+  double               block_min;
   Uncovered           *uncovered_highs;
   Uncovered           *uncovered_lows;
-  guint                n_uncovered_highs; /* with the bottom entry, which nothing covers */
+  /* with the bottom entry, which nothing covers, and STACK_PAD copies of it below: the
+   * stacks have room for every candle */
+  guint                n_uncovered_highs;
   guint                n_uncovered_lows;
-  guint                uncovered_capacity;
   double               close;
   double               prev_open;
   double               prev_close;
@@ -182,10 +245,15 @@ struct _PerpStructure
   /* volatility */
   double               atr_sum;   /* of the true ranges, until the ATR has its period */
   double               atr_value;
+  double               atr_period; /* the ATR length, and one less, as doubles */
+  double               atr_weight;
   double               sum_true_range;
-  double               sum_body;  /* of |close - open| / open, for the FVG auto threshold */
+  double               sum_body;  /* of |close - open| / open, for the FVG auto threshold
+                                   * (only summed when that is on) */
 
   Depth                depths[N_DEPTHS];
+  double               break_above; /* see check_breaks () */
+  double               break_below;
   double               prev_equal_high;
   double               prev_equal_low;
   guint                prev_equal_high_index;
@@ -205,11 +273,17 @@ struct _PerpStructure
   guint                last_fvg;  /* object of the previous candle's gap, for joining */
 
   StepRule             rules[PERP_STRUCTURE_N_KINDS][2][N_RULE_STEPS];
+  StepChain            chains[PERP_STRUCTURE_N_KINDS][2];
+  guint8               chain_keys[PERP_STRUCTURE_N_KINDS][2][MAX_STEPS]; /* KEY_* */
   PerpTriggerQueue     triggers[N_TRIGGERS];
+  double               quiet_below[2];  /* see quiet (): high side, low side */
+  double               quiet_middle[2];
   double               reach[N_TRIGGERS]; /* of the candle being pushed, as keys */
-  guint               *fired;     /* payloads of the triggers this candle reached */
-  guint                fired_capacity;
-  GArray              *broken;    /* order blocks broken on this candle: breakers to make */
+  guint               *fired;     /* objects whose armed step this candle reached, room
+                                   * for one per object */
+  guint               *broken;    /* order blocks broken on this candle: breakers to make
+                                   * (room for one per object) */
+  guint                n_broken;
 
   DayOffsets           day_offsets[2];
   gint64               next_window_check;
@@ -217,6 +291,7 @@ struct _PerpStructure
   Window               windows[N_CALENDAR_SOURCES + PERP_STRUCTURE_MAX_KILLZONES];
 
   PerpStructureObject *objects;
+  Watch               *watches;   /* per object */
   guint                n_objects;
   guint                objects_capacity;
 
@@ -320,48 +395,65 @@ perp_structure_get_config (const PerpStructure *self)
 
 /* ------------------------------------------------------------------ pivots */
 
+/* Candle @i's @price reaches the entries at the top of the stack whose prices are at
+ * most its own: they are covered (@flag) and leave, and @i goes on top.  How many
+ * leave is as good as random (none about half the time, one a quarter, two an
+ * eighth...), so the first four are worked out without branches, over the bottom
+ * entry's padding if need be: the loop is for the rare rest.  Returns the new top. */
+static inline Uncovered *
+cover_stack (Uncovered *top,
+             guint16   *covered,
+             double     price,
+             guint      i,
+             guint      flag)
+{
+  guint c1 = top[0].price <= price;
+  guint c2 = c1 & (top[-1].price <= price);
+  guint c3 = c2 & (top[-2].price <= price);
+  guint c4 = c3 & (top[-3].price <= price);
+
+  covered[top[0].index] |= flag & -c1;
+  covered[top[-1].index] |= flag & -c2;
+  covered[top[-2].index] |= flag & -c3;
+  covered[top[-3].index] |= flag & -c4;
+  top -= c1 + c2 + c3 + c4;
+  if (G_UNLIKELY (c4))
+    while (top->price <= price)
+      covered[(top--)->index] |= flag;
+  top[1].price = price;
+  top[1].index = i;
+
+  return top + 1;
+}
+
 /* Bar @i's high and low cover the earlier bars they reach.  A bar p is a pivot high at
  * depth len when no high of the len bars after it reaches its own: when, len bars
- * later, it is not covered yet.  One pass serves every depth. */
+ * later, it is not covered yet.  One pass serves every depth.  (The lows' stack holds
+ * them negated, so that one routine serves both.) */
 static inline void
 cover (PerpStructure *self,
-       guint          i)
+       guint          i,
+       double         high,
+       double         low)
 {
-  double high = self->high[i];
-  double low = self->low[i];
   Uncovered *highs = self->uncovered_highs;
   Uncovered *lows = self->uncovered_lows;
-  guint n_highs = self->n_uncovered_highs;
-  guint n_lows = self->n_uncovered_lows;
 
   self->covered[i] = 0;
-  if (G_UNLIKELY (MAX (n_highs, n_lows) == self->uncovered_capacity))
-    {
-      self->uncovered_capacity *= 2;
-      highs = self->uncovered_highs = g_renew (Uncovered, highs, self->uncovered_capacity);
-      lows = self->uncovered_lows = g_renew (Uncovered, lows, self->uncovered_capacity);
-    }
-
-  while (highs[n_highs - 1].price <= high)
-    self->covered[highs[--n_highs].index] |= COVERED_HIGH;
-  highs[n_highs].price = high;
-  highs[n_highs].index = i;
-  self->n_uncovered_highs = n_highs + 1;
-
-  while (lows[n_lows - 1].price >= low)
-    self->covered[lows[--n_lows].index] |= COVERED_LOW;
-  lows[n_lows].price = low;
-  lows[n_lows].index = i;
-  self->n_uncovered_lows = n_lows + 1;
+  self->n_uncovered_highs = cover_stack (highs + self->n_uncovered_highs - 1, self->covered,
+                                         high, i, COVERED_HIGH) + 1 - highs;
+  self->n_uncovered_lows = cover_stack (lows + self->n_uncovered_lows - 1, self->covered,
+                                        -low, i, COVERED_LOW) + 1 - lows;
 }
 
 /* ------------------------------------------------------------------ objects */
 
-static guint
+G_ALWAYS_INLINE static inline guint
 add_object (PerpStructure     *self,
             PerpStructureKind  kind,
             PerpStructureDepth depth,
             int                direction,
+            guint              source,
             guint              candle_index,
             double             top,
             double             bottom,
@@ -374,6 +466,10 @@ add_object (PerpStructure     *self,
     {
       self->objects_capacity = MAX (2 * self->objects_capacity, 1024);
       self->objects = g_renew (PerpStructureObject, self->objects, self->objects_capacity);
+      /* An object waits on one trigger at a time: a candle fires at most one each. */
+      self->fired = g_renew (guint, self->fired, self->objects_capacity);
+      self->watches = g_renew (Watch, self->watches, self->objects_capacity);
+      self->broken = g_renew (guint, self->broken, self->objects_capacity);
     }
 
   object = &self->objects[self->n_objects];
@@ -381,7 +477,7 @@ add_object (PerpStructure     *self,
   object->kind = kind;
   object->depth = depth;
   object->direction = direction;
-  object->source = 0;
+  object->source = source;
   object->parent = parent;
   object->candle_index = candle_index;
   object->formed_index = formed;
@@ -513,6 +609,36 @@ rules_init (PerpStructure *self)
           rule->edge = edge;
           rule->strict = strict;
         }
+
+  for (guint kind = 0; kind < PERP_STRUCTURE_N_KINDS; kind++)
+    for (guint bullish = 0; bullish < 2; bullish++)
+      {
+        const StepRule *rules = self->rules[kind][bullish];
+        StepChain *chain = &self->chains[kind][bullish];
+        guint done = ACTION_START;
+        guint n = 0;
+
+        memset (chain, 0, sizeof *chain);
+        memset (self->chain_keys[kind][bullish], KEY_NEAR, MAX_STEPS);
+        for (; rules[done].action != ACTION_DONE; done = rules[done].action, n++)
+          {
+            const StepRule *rule = &rules[done];
+            guint near = bullish ? EDGE_TOP : EDGE_BOTTOM;
+            gboolean low_side = rule->trigger == TRIGGER_WICK_LOW || rule->trigger == TRIGGER_CLOSE_LOW;
+
+            g_assert (n < MAX_STEPS && rule->action < G_N_ELEMENTS (action_events));
+            /* watch () relies on these: the side follows the direction, only the far
+             * edge is ever strict. */
+            g_assert (low_side == (gboolean) bullish);
+            g_assert (!rule->strict || (rule->edge != near && rule->edge != EDGE_MIDDLE));
+            chain->trigger[n] = rule->trigger;
+            chain->action[n] = rule->action;
+            self->chain_keys[kind][bullish][n] = rule->edge == EDGE_MIDDLE ? KEY_MIDDLE
+                                               : rule->edge == near ? KEY_NEAR
+                                               : rule->strict ? KEY_BEYOND : KEY_FAR;
+          }
+        chain->n_steps = n;
+      }
 }
 
 /* nextafter (x, INFINITY) without the library call: the next double is one unit in
@@ -533,88 +659,161 @@ next_up (double x)
   return x;
 }
 
-/* The queues are drained of every key up to what the candle reached, so a rule's price
- * becomes a key that the reach is at least exactly when the rule fires: negated for the
- * low triggers (price comes down to them), one step further for a strict comparison. */
-static inline double
-rule_key (const StepRule            *rule,
-          const PerpStructureObject *o)
-{
-  double price = rule->edge == EDGE_TOP ? o->top
-               : rule->edge == EDGE_BOTTOM ? o->bottom
-               : 0.5 * (o->top + o->bottom);
-
-  if (rule->trigger == TRIGGER_WICK_HIGH || rule->trigger == TRIGGER_CLOSE_HIGH)
-    return rule->strict ? next_up (price) : price;
-  return rule->strict ? next_up (-price) : -price;
-}
-
-static void
+/* @action of @o happened on the candle opening at @t (the chains only hold actions). */
+G_ALWAYS_INLINE static inline void
 apply (PerpStructure       *self,
        PerpStructureObject *o,
-       guint                action)
+       guint                action,
+       gint64               t)
 {
-  gint64 t = self->time[self->n - 1];
-
-  switch (action)
+  set_event (o, action_events[action], t);
+  if (action == ACTION_TAKE)
     {
-    case ACTION_TAKE:
-      set_event (o, PERP_STRUCTURE_EVENT_MITIGATED, t);
       if (o->direction > 0 ? self->close >= o->bottom : self->close <= o->top)
         set_event (o, PERP_STRUCTURE_EVENT_SWEPT, t);
-      break;
-    case ACTION_TOUCH:
-      set_event (o, PERP_STRUCTURE_EVENT_TOUCHED, t);
-      break;
-    case ACTION_HALF:
-      set_event (o, PERP_STRUCTURE_EVENT_HALF_FILLED, t);
-      break;
-    case ACTION_MITIGATE:
-      set_event (o, PERP_STRUCTURE_EVENT_MITIGATED, t);
-      break;
-    case ACTION_BREAK:
-      set_event (o, PERP_STRUCTURE_EVENT_MITIGATED, t);
-      set_event (o, PERP_STRUCTURE_EVENT_BROKEN, t);
-      g_array_append_val (self->broken, o->id);
-      break;
-    default:
-      g_assert_not_reached ();
     }
-}
-
-/* After @done, takes every further step the current candle reaches, then arms the
- * first one it does not.  A new object (@done = ACTION_START) is only armed: the
- * candle that formed it cannot act on it. */
-static void
-advance (PerpStructure       *self,
-         PerpStructureObject *o,
-         guint                done)
-{
-  const StepRule *rules = self->rules[o->kind][o->direction > 0];
-
-  for (;;)
+  else if (action == ACTION_BREAK)
     {
-      const StepRule *rule = &rules[done];
-      double key;
-
-      if (rule->action == ACTION_DONE)
-        return;
-      key = rule_key (rule, o);
-      if (done == ACTION_START || !(key <= self->reach[rule->trigger]))
-        {
-          perp_trigger_queue_push (&self->triggers[rule->trigger], key, (o->id << ACTION_BITS) | rule->action);
-          return;
-        }
-      apply (self, o, rule->action);
-      done = rule->action;
+      set_event (o, PERP_STRUCTURE_EVENT_BROKEN, t);
+      self->broken[self->n_broken++] = o->id;
     }
 }
 
-static void
-watch (PerpStructure *self,
-       guint          object)
+/* The quiet band: while a candle's prices stay inside it, no queue has anything to do.
+ * It is the intersection of the four queues' idle conditions (close need not lie
+ * between low and high, so the band holds the candle's extremes with the close), kept
+ * up to date as keys come in (arm ()) and recomputed after the queues are drained
+ * (quiet_band_update ()).  About half the candles of the recorded data are quiet. */
+
+/* @payload's step waits on @trigger for @key. */
+static inline void
+arm (PerpStructure *self,
+     guint          trigger,
+     double         key,
+     guint          payload)
 {
-  advance (self, &self->objects[object], ACTION_START);
+  double *below = &self->quiet_below[trigger & 1];
+
+  perp_trigger_queue_push (&self->triggers[trigger], key, payload);
+  *below = MIN (*below, key);
+}
+
+/* The larger of @a and @b, NAN if either is (an unplaced queue is never idle). */
+static inline double
+max_or_nan (double a,
+            double b)
+{
+  return a >= b ? a : b >= a ? b : NAN;
+}
+
+G_ALWAYS_INLINE static inline void
+quiet_band_update (PerpStructure *self)
+{
+  for (guint side = 0; side < 2; side++)
+    {
+      const PerpTriggerQueue *wick = &self->triggers[TRIGGER_WICK_HIGH + side];
+      const PerpTriggerQueue *close = &self->triggers[TRIGGER_CLOSE_HIGH + side];
+
+      self->quiet_below[side] = MIN (wick->below, close->below);
+      self->quiet_middle[side] = max_or_nan (wick->middle_low, close->middle_low);
+    }
+}
+
+static inline gboolean
+quiet (const PerpStructure *self,
+       double               high,
+       double               low,
+       double               close)
+{
+  double top = MAX (high, close);
+  double bottom = MIN (low, close);
+
+  return top < self->quiet_below[0] && bottom >= self->quiet_middle[0]
+         && -bottom < self->quiet_below[1] && -top >= self->quiet_middle[1];
+}
+
+/* A new object's steps, with their keys: its bounds never change, so they are known
+ * now.  Only the first is armed: the candle that formed it cannot act on it.  (Every
+ * kind watched has at least one step.) */
+G_ALWAYS_INLINE static inline void
+watch (PerpStructure *self,
+       guint          object,
+       guint          kind,
+       gboolean       bullish,
+       double         top,
+       double         bottom)
+{
+  const StepChain *chain = &self->chains[kind][bullish];
+  const guint8 *sources = self->chain_keys[kind][bullish];
+  Watch *w = &self->watches[object];
+  double keys[N_KEY_SOURCES];
+  double middle = 0.5 * (top + bottom);
+
+  /* The queues are drained of every key up to what the candle reached, so a step's
+   * price becomes a key that the reach is at least exactly when the step fires: negated
+   * for the low triggers (price comes down to them), one step further for a strict
+   * comparison. */
+  if (bullish)
+    {
+      keys[KEY_NEAR] = -top;
+      keys[KEY_MIDDLE] = -middle;
+      keys[KEY_FAR] = -bottom;
+    }
+  else
+    {
+      keys[KEY_NEAR] = bottom;
+      keys[KEY_MIDDLE] = middle;
+      keys[KEY_FAR] = top;
+    }
+  keys[KEY_BEYOND] = next_up (keys[KEY_FAR]);
+  w->key[0] = keys[sources[0]];
+  w->key[1] = keys[sources[1]];
+  w->key[2] = keys[sources[2]];
+  w->steps = *chain;
+  arm (self, chain->trigger[0], w->key[0], object);
+}
+
+/* A new object that waits for price: every kind but the breaks themselves. */
+G_NO_INLINE static guint
+add_watched (PerpStructure     *self,
+             PerpStructureKind  kind,
+             PerpStructureDepth depth,
+             int                direction,
+             guint              source,
+             guint              candle_index,
+             double             top,
+             double             bottom,
+             guint              parent)
+{
+  guint object = add_object (self, kind, depth, direction, source, candle_index, top, bottom, parent);
+
+  watch (self, object, kind, direction > 0, top, bottom);
+
+  return object;
+}
+
+/* The armed step of @object fired: takes it and every further step the current candle
+ * reaches, then arms the first one it does not. */
+static inline void
+advance (PerpStructure *self,
+         guint          object,
+         gint64         t)
+{
+  PerpStructureObject *o = &self->objects[object];
+  Watch *w = &self->watches[object];
+  guint s = w->steps.next;
+
+  apply (self, o, w->steps.action[s], t);
+  for (s++; s < w->steps.n_steps; s++)
+    {
+      if (!(w->key[s] <= self->reach[w->steps.trigger[s]]))
+        {
+          arm (self, w->steps.trigger[s], w->key[s], object);
+          break;
+        }
+      apply (self, o, w->steps.action[s], t);
+    }
+  w->steps.next = s;
 }
 
 static void
@@ -623,8 +822,8 @@ make_breaker (PerpStructure *self,
 {
   const PerpStructureObject *ob = &self->objects[order_block];
 
-  watch (self, add_object (self, PERP_STRUCTURE_BREAKER, ob->depth, -ob->direction,
-                           ob->candle_index, ob->top, ob->bottom, order_block));
+  add_watched (self, PERP_STRUCTURE_BREAKER, ob->depth, -ob->direction, 0,
+               ob->candle_index, ob->top, ob->bottom, order_block);
 }
 
 static int
@@ -637,61 +836,67 @@ compare_ids (gconstpointer a,
   return (x > y) - (x < y);
 }
 
-static void
-fire_triggers (PerpStructure *self)
+G_NO_INLINE static void make_breakers (PerpStructure *self);
+
+/* The candle opening at @t reached some trigger (see quiet ()). */
+G_NO_INLINE static void
+fire_triggers (PerpStructure *self,
+               gint64         t,
+               double         high,
+               double         low,
+               double         close)
 {
-  guint i = self->n - 1;
-  guint waiting = 0;
   guint n_fired = 0;
 
-  self->reach[TRIGGER_WICK_HIGH] = self->high[i];
-  self->reach[TRIGGER_WICK_LOW] = -self->low[i];
-  self->reach[TRIGGER_CLOSE_HIGH] = self->close;
-  self->reach[TRIGGER_CLOSE_LOW] = -self->close;
-
-  /* Most candles reach no trigger (and nothing broke yet: the list is empty). */
-  if (perp_trigger_queue_idle (&self->triggers[TRIGGER_WICK_HIGH], self->reach[TRIGGER_WICK_HIGH])
-      && perp_trigger_queue_idle (&self->triggers[TRIGGER_WICK_LOW], self->reach[TRIGGER_WICK_LOW])
-      && perp_trigger_queue_idle (&self->triggers[TRIGGER_CLOSE_HIGH], self->reach[TRIGGER_CLOSE_HIGH])
-      && perp_trigger_queue_idle (&self->triggers[TRIGGER_CLOSE_LOW], self->reach[TRIGGER_CLOSE_LOW]))
-    return;
-
-  for (guint k = 0; k < N_TRIGGERS; k++)
-    waiting += self->triggers[k].size;
-  if (waiting > self->fired_capacity)
-    {
-      self->fired_capacity = MAX (waiting, 2 * self->fired_capacity);
-      self->fired = g_renew (guint, self->fired, self->fired_capacity);
-    }
+  self->reach[TRIGGER_WICK_HIGH] = high;
+  self->reach[TRIGGER_WICK_LOW] = -low;
+  self->reach[TRIGGER_CLOSE_HIGH] = close;
+  self->reach[TRIGGER_CLOSE_LOW] = -close;
 
   /* Every trigger the candle reaches is taken out before any is handled: handling one
    * arms the object's next step, always beyond this candle's reach, and objects do
    * not depend on each other's steps, so the order does not matter. */
-  for (guint k = 0; k < N_TRIGGERS; k++)
-    n_fired += perp_trigger_queue_drain (&self->triggers[k], self->reach[k], self->fired + n_fired);
+  n_fired += perp_trigger_queue_drain (&self->triggers[0], self->reach[0], self->fired + n_fired);
+  n_fired += perp_trigger_queue_drain (&self->triggers[1], self->reach[1], self->fired + n_fired);
+  n_fired += perp_trigger_queue_drain (&self->triggers[2], self->reach[2], self->fired + n_fired);
+  n_fired += perp_trigger_queue_drain (&self->triggers[3], self->reach[3], self->fired + n_fired);
+  quiet_band_update (self);
 
   for (guint f = 0; f < n_fired; f++)
     {
-      guint payload = self->fired[f];
-      PerpStructureObject *o = &self->objects[payload >> ACTION_BITS];
-      guint action = payload & ((1u << ACTION_BITS) - 1);
+      guint object = self->fired[f];
 
       /* A gap joined into its successor lives on in that object. */
-      if (o->event_time[PERP_STRUCTURE_EVENT_MERGED] >= 0)
+      if (G_UNLIKELY (self->objects[object].event_time[PERP_STRUCTURE_EVENT_MERGED] >= 0))
         continue;
-      apply (self, o, action);
-      advance (self, o, action);
+      advance (self, object, t);
     }
 
-  /* Made after every trigger has fired (nothing acts on the candle that formed it),
-   * in the order of their order blocks, whatever order the queues gave them in. */
-  if (self->broken->len == 0)
-    return;
-  if (self->broken->len > 1)
-    g_array_sort (self->broken, compare_ids);
-  for (guint b = 0; b < self->broken->len; b++)
-    make_breaker (self, g_array_index (self->broken, guint, b));
-  g_array_set_size (self->broken, 0);
+  if (self->n_broken > 0)
+    make_breakers (self);
+}
+
+/* Made after every trigger has fired (nothing acts on the candle that formed it), in
+ * the order of their order blocks, whatever order the queues gave them in. */
+G_NO_INLINE static void
+make_breakers (PerpStructure *self)
+{
+  if (self->n_broken > 16)
+    qsort (self->broken, self->n_broken, sizeof (guint), compare_ids);
+  else
+    for (guint b = 1; b < self->n_broken; b++)
+      {
+        guint id = self->broken[b];
+        guint j = b;
+
+        for (; j > 0 && self->broken[j - 1] > id; j--)
+          self->broken[j] = self->broken[j - 1];
+        self->broken[j] = id;
+      }
+  /* (Adding objects may move the list: it is read through self each time.) */
+  for (guint b = 0; b < self->n_broken; b++)
+    make_breaker (self, self->broken[b]);
+  self->n_broken = 0;
 }
 
 /* ------------------------------------------------------------------ pivots and breaks */
@@ -707,12 +912,11 @@ volatility (const PerpStructure *self)
 }
 
 static void
-track_leg_extremes (PerpStructure *self)
+track_leg_extremes (PerpStructure *self,
+                    guint          i,
+                    double         h,
+                    double         l)
 {
-  guint i = self->n - 1;
-  double h = self->high[i];
-  double l = self->low[i];
-
   if (h > self->max_since_high)
     self->max_since_high = h;
   if (h > self->max_since_low)
@@ -723,22 +927,46 @@ track_leg_extremes (PerpStructure *self)
     self->min_since_low = l;
 }
 
+/* @a if @pick, else @b.  Whether a candle makes a new extreme is as good as random:
+ * a select (cmov) costs less than the branch's mispredictions. */
+static inline guint
+select_index (gboolean pick,
+              guint    a,
+              guint    b)
+{
+  return pick ? a : b;
+}
+
+/* The same, with a mask, where the compiler turns the select into a branch. */
+static inline guint
+select_index_masked (gboolean pick,
+                     guint    a,
+                     guint    b)
+{
+  return b ^ ((a ^ b) & -(guint) pick);
+}
+
 /* Candle @i joins its block's highest high and lowest low (the earliest on ties). */
 static inline void
 block_add (PerpStructure *self,
-           guint          i)
+           guint          i,
+           double         high,
+           double         low)
 {
   guint k = i / RANGE_BLOCK;
 
   if (i % RANGE_BLOCK == 0)
     {
       self->block_high[k] = self->block_low[k] = i;
+      self->block_max = high;
+      self->block_min = low;
       return;
     }
-  if (self->high[i] > self->high[self->block_high[k]])
-    self->block_high[k] = i;
-  if (self->low[i] < self->low[self->block_low[k]])
-    self->block_low[k] = i;
+  /* (Without branches, see select_index ().) */
+  self->block_high[k] = select_index (high > self->block_max, i, self->block_high[k]);
+  self->block_max = MAX (high, self->block_max);
+  self->block_low[k] = select_index (low < self->block_min, i, self->block_low[k]);
+  self->block_min = MIN (low, self->block_min);
 }
 
 /* The highest high and lowest low of candles @first..@last, the earliest on ties: candle
@@ -810,38 +1038,62 @@ restart_extremes (PerpStructure *self,
  * break.  LuxAlgo swaps a too-volatile bar's high and low, which keeps it out of the
  * pick.  Each pivot keeps its pick up to date as candles close, so a break costs
  * nothing however far back the pivot is. */
-static inline double
-pick_price (const PerpStructure *self,
-            guint                j,
-            gboolean             from_high)
-{
-  if (from_high)
-    return self->too_volatile[j] ? self->high[j] : self->low[j];
-  return self->too_volatile[j] ? self->low[j] : self->high[j];
-}
-
-static inline void
-pick_extend (const PerpStructure *self,
-             Pivot               *pivot,
-             guint                j,
-             gboolean             from_high)
-{
-  double price = pick_price (self, j, from_high);
-
-  /* Ties keep the earliest bar. */
-  if (from_high ? price < pivot->pick : price > pivot->pick)
-    pivot->pick = price, pivot->pick_index = j;
-}
-
 static void
 pick_start (const PerpStructure *self,
             Pivot               *pivot,
             gboolean             from_high)
 {
-  pivot->pick_index = pivot->index;
-  pivot->pick = pick_price (self, pivot->index, from_high);
-  for (guint j = pivot->index + 1; j + 1 < self->n; j++)
-    pick_extend (self, pivot, j, from_high);
+  guint best = pivot->index;
+  guint end = self->n - 1;
+
+  /* Ties keep the earliest bar. */
+  if (from_high)
+    {
+      const double *prices = self->pick_low;
+      double pick = prices[best];
+
+      for (guint j = best + 1; j < end; j++)
+        if (prices[j] < pick)
+          pick = prices[j], best = j;
+      pivot->pick = pick;
+    }
+  else
+    {
+      const double *prices = self->pick_high;
+      double pick = prices[best];
+
+      for (guint j = best + 1; j < end; j++)
+        if (prices[j] > pick)
+          pick = prices[j], best = j;
+      pivot->pick = pick;
+    }
+  pivot->pick_index = best;
+}
+
+/* Candle @i joins the picks of @depth's pivots. */
+static inline void
+pick_extend (Depth  *depth,
+             guint   i,
+             double  pick_from_high,
+             double  pick_from_low)
+{
+  /* (Without branches, see select_index (); here the compiler would branch on a
+   * conditional expression.) */
+  depth->high.pick_index = select_index_masked (pick_from_high < depth->high.pick, i,
+                                                depth->high.pick_index);
+  depth->high.pick = MIN (pick_from_high, depth->high.pick);
+  depth->low.pick_index = select_index_masked (pick_from_low > depth->low.pick, i,
+                                               depth->low.pick_index);
+  depth->low.pick = MAX (pick_from_low, depth->low.pick);
+}
+
+/* Where a close (or wick) would cross some armed pivot of the internal or swing depth:
+ * above the lower of their highs, below the higher of their lows. */
+static void
+breaks_band_update (PerpStructure *self)
+{
+  self->break_above = MIN (self->depths[0].high.armed, self->depths[1].high.armed);
+  self->break_below = MAX (self->depths[0].low.armed, self->depths[1].low.armed);
 }
 
 static void
@@ -862,11 +1114,9 @@ equal_pivot (PerpStructure *self,
 
       if (fabs (level - *prev) < tolerance || level == *prev)
         {
-          guint pool = add_object (self,
-                                   is_high ? PERP_STRUCTURE_EQUAL_HIGHS : PERP_STRUCTURE_EQUAL_LOWS,
-                                   PERP_STRUCTURE_DEPTH_EQUAL, is_high ? -1 : 1, *prev_index,
-                                   MAX (level, *prev), MIN (level, *prev), PERP_STRUCTURE_NO_OBJECT);
-          watch (self, pool);
+          add_watched (self, is_high ? PERP_STRUCTURE_EQUAL_HIGHS : PERP_STRUCTURE_EQUAL_LOWS,
+                       PERP_STRUCTURE_DEPTH_EQUAL, is_high ? -1 : 1, 0, *prev_index,
+                       MAX (level, *prev), MIN (level, *prev), PERP_STRUCTURE_NO_OBJECT);
         }
     }
   *prev = level;
@@ -893,12 +1143,12 @@ new_pivot (PerpStructure *self,
   pivot->valid = TRUE;
   pivot->crossed = FALSE;
   pivot->armed = level;
+  breaks_band_update (self);
   pivot->level = level;
   pivot->index = p;
-  pivot->object = add_object (self, is_high ? PERP_STRUCTURE_PIVOT_HIGH : PERP_STRUCTURE_PIVOT_LOW,
-                              d + 1, is_high ? -1 : 1, p, level, level, PERP_STRUCTURE_NO_OBJECT);
+  pivot->object = add_watched (self, is_high ? PERP_STRUCTURE_PIVOT_HIGH : PERP_STRUCTURE_PIVOT_LOW,
+                               d + 1, is_high ? -1 : 1, 0, p, level, level, PERP_STRUCTURE_NO_OBJECT);
   pick_start (self, pivot, is_high);
-  watch (self, pivot->object);
 
   if (d + 1 == self->config.leg_depth)
     restart_extremes (self, p, is_high);
@@ -907,26 +1157,21 @@ new_pivot (PerpStructure *self,
 /* LuxAlgo's legs: bar p = now - len starts a bearish leg (a pivot high) when its high
  * is above every high after it, a bullish one (a pivot low) when its low is below every
  * low after it.  A pivot is a change of leg. */
-static void
+static inline void
 find_pivots (PerpStructure *self,
-             guint          d)
+             guint          d,
+             guint          p)
 {
+  /* The leg bar p starts by the bars it was reached by: none (a high first), the
+   * highs only, the lows only; reached both ways (0), the leg goes on.  Whether a bar
+   * is reached both ways within the depth is as good as random: that is worked out
+   * without a branch, leaving one that is rarely taken. */
+  static const int legs[] = { -1, 1, -1, 0 };
   Depth *depth = &self->depths[d];
-  guint i = self->n - 1;
-  guint p;
-  int leg;
+  int found = legs[self->covered[p]];
+  int leg = found + (found == 0) * depth->leg; /* (a conditional expression branches) */
 
-  if (i < depth->len)
-    return;
-
-  p = i - depth->len;
-  leg = depth->leg;
-  if (!(self->covered[p] & COVERED_HIGH))
-    leg = -1;
-  else if (!(self->covered[p] & COVERED_LOW))
-    leg = 1;
-
-  if (leg != depth->leg)
+  if (G_UNLIKELY (leg != depth->leg))
     {
       depth->leg = leg;
       new_pivot (self, d, p, leg < 0);
@@ -942,8 +1187,8 @@ add_order_block (PerpStructure *self,
 {
   guint best = pivot->pick_index;
 
-  watch (self, add_object (self, PERP_STRUCTURE_ORDER_BLOCK, d + 1, bullish ? 1 : -1, best,
-                           self->high[best], self->low[best], brk));
+  add_watched (self, PERP_STRUCTURE_ORDER_BLOCK, d + 1, bullish ? 1 : -1, 0, best,
+               self->high[best], self->low[best], brk);
 }
 
 /* A close (or wick) has crossed @pivot's level: a break unless the swing structure
@@ -966,9 +1211,10 @@ break_pivot (PerpStructure *self,
 
   pivot->crossed = TRUE;
   pivot->armed = bullish ? INFINITY : -INFINITY;
+  breaks_band_update (self);
   brk = add_object (self,
                     depth->trend == (bullish ? -1 : 1) ? PERP_STRUCTURE_CHOCH : PERP_STRUCTURE_BOS,
-                    d + 1, bullish ? 1 : -1, pivot->index, pivot->level, pivot->level, pivot->object);
+                    d + 1, bullish ? 1 : -1, 0, pivot->index, pivot->level, pivot->level, pivot->object);
   depth->trend = bullish ? 1 : -1;
   add_order_block (self, d, pivot, brk, bullish);
 }
@@ -976,29 +1222,24 @@ break_pivot (PerpStructure *self,
 /* Breaks at the internal and swing depths: the price of this candle and of the one
  * before (closes, or wicks) against each uncrossed pivot, one comparison pair each, in
  * the order internal up, internal down, swing up, swing down. */
-static inline void
-check_breaks (PerpStructure *self)
+static void
+check_breaks_slow (PerpStructure *self,
+                   double         up_now,
+                   double         down_now)
 {
   guint i = self->n - 1;
-  double up_now;
   double up_before;
-  double down_now;
   double down_before;
 
   if (i == 0)
     return;
   if (self->config.wick_break)
     {
-      up_now = self->high[i];
       up_before = self->high[i - 1];
-      down_now = self->low[i];
       down_before = self->low[i - 1];
     }
   else
-    {
-      up_now = down_now = self->close;
-      up_before = down_before = self->prev_close;
-    }
+    up_before = down_before = self->prev_close;
 
   for (guint d = 0; d < 2; d++)
     {
@@ -1011,28 +1252,35 @@ check_breaks (PerpStructure *self)
     }
 }
 
+/* Most candles go past no armed pivot of either depth: two comparisons (see
+ * breaks_band_update ()). */
+static inline void
+check_breaks (PerpStructure *self,
+              double         high,
+              double         low,
+              double         close)
+{
+  double up_now = self->config.wick_break ? high : close;
+  double down_now = self->config.wick_break ? low : close;
+
+  if (G_UNLIKELY (up_now > self->break_above || down_now < self->break_below))
+    check_breaks_slow (self, up_now, down_now);
+}
+
 /* ------------------------------------------------------------------ gaps */
 
-static void
-find_gap (PerpStructure *self,
-          double         open,
-          double         close)
+/* A fair value gap formed at the close of the current candle (see step ()): out of
+ * line, as about three candles in four make none. */
+G_NO_INLINE static void
+add_gap (PerpStructure *self,
+         gboolean       bullish,
+         double         open,
+         double         close)
 {
   guint i = self->n - 1;
-  gboolean bullish;
   double top;
   double bottom;
   guint gap;
-
-  if (i < 2)
-    return;
-
-  if (self->low[i] > self->high[i - 2])
-    bullish = TRUE;
-  else if (self->high[i] < self->low[i - 2])
-    bullish = FALSE;
-  else
-    return;
 
   if (self->config.fvg_auto_threshold)
     {
@@ -1055,17 +1303,15 @@ find_gap (PerpStructure *self,
           && prev->event_time[PERP_STRUCTURE_EVENT_MITIGATED] < 0)
         {
           set_event (prev, PERP_STRUCTURE_EVENT_MERGED, self->time[i]);
-          gap = add_object (self, PERP_STRUCTURE_FVG, PERP_STRUCTURE_DEPTH_NONE, prev->direction,
-                            prev->candle_index, MAX (top, prev->top), MIN (bottom, prev->bottom), prev->id);
-          watch (self, gap);
+          gap = add_watched (self, PERP_STRUCTURE_FVG, PERP_STRUCTURE_DEPTH_NONE, prev->direction, 0,
+                             prev->candle_index, MAX (top, prev->top), MIN (bottom, prev->bottom), prev->id);
           self->last_fvg = gap;
           return;
         }
     }
 
-  gap = add_object (self, PERP_STRUCTURE_FVG, PERP_STRUCTURE_DEPTH_NONE, bullish ? 1 : -1,
-                    i - 1, top, bottom, PERP_STRUCTURE_NO_OBJECT);
-  watch (self, gap);
+  gap = add_watched (self, PERP_STRUCTURE_FVG, PERP_STRUCTURE_DEPTH_NONE, bullish ? 1 : -1, 0,
+                     i - 1, top, bottom, PERP_STRUCTURE_NO_OBJECT);
   self->last_fvg = gap;
 }
 
@@ -1212,8 +1458,6 @@ window_close (PerpStructure *self,
 {
   guint h;
   guint l;
-  guint high;
-  guint low;
 
   w->seen = FALSE;
   if (w->partial)
@@ -1223,14 +1467,10 @@ window_close (PerpStructure *self,
     }
 
   range_of (self, w->first, last, &h, &l);
-  high = add_object (self, PERP_STRUCTURE_RANGE_HIGH, PERP_STRUCTURE_DEPTH_NONE, -1,
-                     h, self->high[h], self->high[h], PERP_STRUCTURE_NO_OBJECT);
-  low = add_object (self, PERP_STRUCTURE_RANGE_LOW, PERP_STRUCTURE_DEPTH_NONE, 1,
-                    l, self->low[l], self->low[l], PERP_STRUCTURE_NO_OBJECT);
-  self->objects[high].source = w->source;
-  self->objects[low].source = w->source;
-  watch (self, high);
-  watch (self, low);
+  add_watched (self, PERP_STRUCTURE_RANGE_HIGH, PERP_STRUCTURE_DEPTH_NONE, -1, w->source,
+               h, self->high[h], self->high[h], PERP_STRUCTURE_NO_OBJECT);
+  add_watched (self, PERP_STRUCTURE_RANGE_LOW, PERP_STRUCTURE_DEPTH_NONE, 1, w->source,
+               l, self->low[l], self->low[l], PERP_STRUCTURE_NO_OBJECT);
 }
 
 /* A candle belongs to the window its open time falls in.  The window's levels form at
@@ -1277,16 +1517,12 @@ track_window_slow (PerpStructure *self,
   w->next_check = w->in_window ? w->end - MAX (self->interval_ms, 1) : w->start;
 }
 
-/* Most candles neither open nor close any window: one comparison with the earliest
- * time one of them needs looking at. */
-static inline void
-track_windows (PerpStructure *self)
+/* The candle opening at @t may open or close a window (see step ()). */
+G_NO_INLINE static void
+track_windows (PerpStructure *self,
+               gint64         t)
 {
-  gint64 t = self->time[self->n - 1];
   gint64 next = G_MAXINT64;
-
-  if (G_LIKELY (t < self->next_window_check))
-    return;
 
   for (guint w = 0; w < self->n_windows; w++)
     {
@@ -1324,8 +1560,9 @@ reset_state (PerpStructure *self)
       depth->high.armed = INFINITY;
       depth->low.armed = -INFINITY;
     }
+  breaks_band_update (self);
   self->has_prev_equal_high = self->has_prev_equal_low = FALSE;
-  self->n_uncovered_highs = self->n_uncovered_lows = 1;
+  self->n_uncovered_highs = self->n_uncovered_lows = 1 + STACK_PAD;
 
   self->max_since_high = self->max_since_low = -INFINITY;
   self->min_since_high = self->min_since_low = INFINITY;
@@ -1333,7 +1570,8 @@ reset_state (PerpStructure *self)
 
   for (guint k = 0; k < N_TRIGGERS; k++)
     perp_trigger_queue_reset (&self->triggers[k]);
-  g_array_set_size (self->broken, 0);
+  quiet_band_update (self);
+  self->n_broken = 0;
 
   self->n_windows = N_CALENDAR_SOURCES + config->n_killzones;
   memset (self->windows, 0, sizeof self->windows);
@@ -1392,18 +1630,20 @@ perp_structure_new (const PerpStructureConfig  *config,
     }
   self->interval_ms = interval != PERP_INTERVAL_UNKNOWN ? perp_interval_to_ms (interval) : 0;
 
+  self->atr_period = config->atr_length;
+  self->atr_weight = config->atr_length - 1;
   self->depths[0].len = config->internal_length;
   self->depths[1].len = config->swing_length;
   self->depths[2].len = config->equal_length;
+  self->max_len = MAX (MAX (config->internal_length, config->swing_length), config->equal_length);
   for (guint k = 0; k < N_TRIGGERS; k++)
     perp_trigger_queue_init (&self->triggers[k]);
-  self->broken = g_array_new (FALSE, FALSE, sizeof (guint));
-  /* The stacks' bottom entries are out of every bar's reach: no test for empty. */
-  self->uncovered_capacity = 256;
-  self->uncovered_highs = g_new (Uncovered, self->uncovered_capacity);
-  self->uncovered_lows = g_new (Uncovered, self->uncovered_capacity);
-  self->uncovered_highs[0] = (Uncovered) { INFINITY, G_MAXUINT };
-  self->uncovered_lows[0] = (Uncovered) { -INFINITY, G_MAXUINT };
+  /* The stacks' bottom entries are out of every bar's reach: no test for empty.  (The
+   * padding's index is a real candle's, 0, but the marks it is given are empty.) */
+  self->uncovered_highs = g_new (Uncovered, 1 + STACK_PAD);
+  self->uncovered_lows = g_new (Uncovered, 1 + STACK_PAD);
+  for (guint k = 0; k < 1 + STACK_PAD; k++)
+    self->uncovered_highs[k] = self->uncovered_lows[k] = (Uncovered) { INFINITY, 0 };
   rules_init (self);
 
   reset_state (self);
@@ -1438,7 +1678,8 @@ perp_structure_free (PerpStructure *self)
   g_free (self->time);
   g_free (self->high);
   g_free (self->low);
-  g_free (self->too_volatile);
+  g_free (self->pick_low);
+  g_free (self->pick_high);
   g_free (self->covered);
   g_free (self->block_high);
   g_free (self->block_low);
@@ -1447,8 +1688,9 @@ perp_structure_free (PerpStructure *self)
   for (guint k = 0; k < N_TRIGGERS; k++)
     perp_trigger_queue_clear (&self->triggers[k]);
   g_free (self->fired);
-  g_array_unref (self->broken);
+  g_free (self->broken);
   g_free (self->objects);
+  g_free (self->watches);
   g_free (self);
 }
 
@@ -1463,14 +1705,19 @@ reserve (PerpStructure *self,
   self->time = g_renew (gint64, self->time, self->capacity);
   self->high = g_renew (double, self->high, self->capacity);
   self->low = g_renew (double, self->low, self->capacity);
-  self->too_volatile = g_renew (guint8, self->too_volatile, self->capacity);
-  self->covered = g_renew (guint8, self->covered, self->capacity);
+  self->pick_low = g_renew (double, self->pick_low, self->capacity);
+  self->pick_high = g_renew (double, self->pick_high, self->capacity);
+  self->covered = g_renew (guint16, self->covered, self->capacity);
+  /* The bottom entry and each candle at most once. */
+  self->uncovered_highs = g_renew (Uncovered, self->uncovered_highs, self->capacity + 1 + STACK_PAD);
+  self->uncovered_lows = g_renew (Uncovered, self->uncovered_lows, self->capacity + 1 + STACK_PAD);
   self->block_high = g_renew (guint, self->block_high, self->capacity / RANGE_BLOCK + 1);
   self->block_low = g_renew (guint, self->block_low, self->capacity / RANGE_BLOCK + 1);
 }
 
-/* One closed candle, already checked. */
-static void
+/* One closed candle, already checked.  Inlined into the loop that feeds candles in
+ * bulk, which saves a call and its register saves per candle. */
+G_ALWAYS_INLINE static inline void
 step (PerpStructure *self,
       gint64         t,
       double         open,
@@ -1482,57 +1729,71 @@ step (PerpStructure *self,
   double true_range = high - low;
   double pick_from_high;
   double pick_from_low;
+  gboolean too_volatile;
 
-  reserve (self, i + 1);
   self->time[i] = t;
   self->high[i] = high;
   self->low[i] = low;
   self->close = close;
   self->n = i + 1;
-  block_add (self, i);
+  block_add (self, i, high, low);
 
-  if (i > 0)
+  if (G_LIKELY (i > 0))
     true_range = MAX (true_range, MAX (fabs (high - self->prev_close), fabs (low - self->prev_close)));
   self->sum_true_range += true_range;
   /* Wilder's ATR exactly as perp_atr_update () computes it (candle 0 has no true range,
-   * the first value comes at candle atr_length), from the true range at hand. */
-  if (i > 0)
+   * the first value comes at candle atr_length), from the true range at hand.  The
+   * period's conversions to double are exact, so doing them once changes nothing. */
+  if (G_LIKELY (i > self->config.atr_length))
+    self->atr_value = (self->atr_value * self->atr_weight + true_range) / self->atr_period;
+  else if (i == self->config.atr_length)
+    self->atr_value = (self->atr_sum + true_range) / self->atr_period;
+  else if (i > 0)
+    self->atr_sum += true_range;
+  if (self->config.fvg_auto_threshold)
+    self->sum_body += fabs (close - open) / open;
+  too_volatile = self->config.volatility != PERP_STRUCTURE_VOLATILITY_NONE
+                 && high - low >= self->config.volatility_factor * volatility (self);
+  pick_from_high = too_volatile ? high : low;
+  pick_from_low = too_volatile ? low : high;
+  self->pick_low[i] = pick_from_high;
+  self->pick_high[i] = pick_from_low;
+
+  /* About half the candles reach no trigger (and nothing broke yet: the list is
+   * empty). */
+  if (!quiet (self, high, low, close))
+    fire_triggers (self, t, high, low, close);
+
+  track_leg_extremes (self, i, high, low);
+  cover (self, i, high, low);
+  if (G_LIKELY (i >= self->max_len))
     {
-      guint period = self->config.atr_length;
-
-      if (i < period)
-        self->atr_sum += true_range;
-      else if (i == period)
-        self->atr_value = (self->atr_sum + true_range) / period;
-      else
-        self->atr_value = (self->atr_value * (period - 1) + true_range) / period;
+      find_pivots (self, 0, i - self->depths[0].len);
+      find_pivots (self, 1, i - self->depths[1].len);
+      find_pivots (self, 2, i - self->depths[2].len);
     }
-  self->sum_body += fabs (close - open) / open;
-  self->too_volatile[i] = self->config.volatility != PERP_STRUCTURE_VOLATILITY_NONE
-                          && high - low >= self->config.volatility_factor * volatility (self);
-  pick_from_high = pick_price (self, i, TRUE);
-  pick_from_low = pick_price (self, i, FALSE);
-
-  fire_triggers (self);
-
-  track_leg_extremes (self);
-  cover (self, i);
-  for (guint d = 0; d < N_DEPTHS; d++)
-    find_pivots (self, d);
-  check_breaks (self);
+  else
+    for (guint d = 0; d < N_DEPTHS; d++)
+      if (i >= self->depths[d].len)
+        find_pivots (self, d, i - self->depths[d].len);
+  check_breaks (self, high, low, close);
   /* Every pivot's pick takes this candle; a pick only matters while its pivot waits
    * for a break, and a new pivot starts its own. */
-  for (guint d = 0; d < 2; d++)
+  pick_extend (&self->depths[0], i, pick_from_high, pick_from_low);
+  pick_extend (&self->depths[1], i, pick_from_high, pick_from_low);
+  /* A gap: the candle's low above the high two candles back, or its high below that
+   * low. */
+  if (G_LIKELY (i >= 2))
     {
-      Depth *depth = &self->depths[d];
-
-      if (pick_from_high < depth->high.pick)
-        depth->high.pick = pick_from_high, depth->high.pick_index = i;
-      if (pick_from_low > depth->low.pick)
-        depth->low.pick = pick_from_low, depth->low.pick_index = i;
+      if (low > self->high[i - 2])
+        add_gap (self, TRUE, open, close);
+      else if (high < self->low[i - 2])
+        add_gap (self, FALSE, open, close);
     }
-  find_gap (self, open, close);
-  track_windows (self);
+  /* Most candles neither open nor close any window: one comparison with the earliest
+   * time one of them needs looking at. */
+  if (G_UNLIKELY (t >= self->next_window_check))
+    track_windows (self, t);
 
   self->prev_open = open;
   self->prev_close = close;
@@ -1565,6 +1826,7 @@ perp_structure_push (PerpStructure     *self,
       return FALSE;
     }
 
+  reserve (self, self->n + 1);
   step (self, candle->open_time, candle->open, candle->high, candle->low, candle->close);
   self->has_forming = FALSE;
 
