@@ -2237,9 +2237,11 @@ perp_journal_get_history (PerpJournal  *self,
   if (!db_exec (self, "BEGIN", "reading the breakers' history", error))
     goto fail;
 
-  if (!query_number (self, "SELECT max(o.exit_time) FROM outcomes o JOIN signals s ON s.id = o.signal_id"
-                           " WHERE s.symbol = ?2 AND s.status = 'signal' AND o.state = 'stopped'"
-                           " AND o.exit_time <= ?1",
+  /* These run on every score.  The unary + keep SQLite on the exit-time index, so they
+   * read the latest exits, not every signal of the symbol or every taken one. */
+  if (!query_number (self, "SELECT (SELECT o.exit_time FROM outcomes o JOIN signals s ON s.id = o.signal_id"
+                           " WHERE +s.symbol = ?2 AND +s.status = 'signal' AND +o.state = 'stopped'"
+                           " AND o.exit_time <= ?1 ORDER BY o.exit_time DESC LIMIT 1)",
                      now, 0, symbol, -1, &value, error))
     goto fail;
   state->last_stop_out = (gint64) value;
@@ -2249,7 +2251,7 @@ perp_journal_get_history (PerpJournal  *self,
     goto fail;
   state->signals_last_hour = (guint) value;
   if (!query_number (self, "SELECT total(o.result_r) FROM outcomes o JOIN signals s ON s.id = o.signal_id"
-                           " WHERE s.status = 'signal' AND o.state IN " CLOSED_STATES
+                           " WHERE +s.status = 'signal' AND +o.state IN " CLOSED_STATES
                            " AND o.exit_time >= ?3 AND o.exit_time <= ?1 AND ?2 IS NOT NULL",
                      now, day_start, symbol, 0.0, &value, error))
     goto fail;
