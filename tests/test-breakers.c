@@ -415,6 +415,66 @@ test_daily_drawdown (void)
   perp_breaker_verdict_clear (&v);
 }
 
+/* Ended at the next UTC midnight: the pause blocks until then, says when, and the new
+ * day passes; a day still past the limit trips again, until the next midnight. */
+static void
+test_daily_drawdown_next_day (void)
+{
+  PerpBreakerParams p;
+  PerpBreakerState s;
+  PerpBreakerVerdict v = { 0 };
+  const PerpBreakerResult *r;
+  gint64 midnight = T0 + DAY;  /* T0 is a UTC midnight; the base state is 14:05 that day */
+
+  only (&p, PERP_BREAKER_DAILY_DRAWDOWN);
+  p.daily_drawdown_resume = PERP_RESUME_NEXT_DAY;
+  g_assert_true (perp_breaker_params_check (&p, NULL));
+  base_state (&s);
+
+  s.today_r = -3.25;
+  r = run_one (&p, &s, &v);
+  assert_result (r, PERP_BREAKER_BLOCK, midnight);
+  assert_reason_has (r, "-3.25 R", "2024-01-02 00:00 UTC", NULL);
+
+  /* Journaled at 14:05; a win later that day does not lift it before midnight. */
+  s.paused_at = s.now;
+  s.today_r = -1.0;
+  s.now = midnight - 1;
+  r = run_one (&p, &s, &v);
+  assert_result (r, PERP_BREAKER_BLOCK, midnight);
+  assert_reason_has (r, "2024-01-01 14:05 UTC", "2024-01-02 00:00 UTC", NULL);
+
+  s.now = midnight;
+  s.today_r = 0.0;
+  r = run_one (&p, &s, &v);
+  assert_result (r, PERP_BREAKER_PASS, -1);
+
+  /* A resume by hand still lifts it early. */
+  s.now = midnight - HOUR;
+  s.resumed_at = s.now - MINUTE;
+  r = run_one (&p, &s, &v);
+  assert_result (r, PERP_BREAKER_PASS, -1);
+
+  /* The new day's own loss pauses to the midnight after it. */
+  s.now = midnight + 20 * HOUR;
+  s.today_r = -3.0;
+  r = run_one (&p, &s, &v);
+  assert_result (r, PERP_BREAKER_BLOCK, midnight + DAY);
+
+  /* By hand, the same states stay paused after midnight. */
+  p.daily_drawdown_resume = PERP_RESUME_BY_HAND;
+  s.resumed_at = -1;
+  s.now = midnight;
+  s.today_r = 0.0;
+  r = run_one (&p, &s, &v);
+  assert_result (r, PERP_BREAKER_BLOCK, -1);
+
+  p.daily_drawdown_resume = 7;
+  g_assert_false (perp_breaker_params_check (&p, NULL));
+
+  perp_breaker_verdict_clear (&v);
+}
+
 static void
 test_max_open (void)
 {
@@ -950,6 +1010,7 @@ main (int    argc,
   g_test_add_func ("/breakers/cooldown", test_cooldown);
   g_test_add_func ("/breakers/signal-rate", test_signal_rate);
   g_test_add_func ("/breakers/daily-drawdown/pause-until-resumed", test_daily_drawdown);
+  g_test_add_func ("/breakers/daily-drawdown/next-day", test_daily_drawdown_next_day);
   g_test_add_func ("/breakers/max-open", test_max_open);
   g_test_add_func ("/breakers/correlation/same-direction", test_correlation);
   g_test_add_func ("/breakers/volatility", test_volatility);

@@ -227,6 +227,7 @@ assert_same_breakers (const PerpBreakerParams *a,
   g_assert_cmpint (a->cooldown_ms, ==, b->cooldown_ms);
   g_assert_cmpuint (a->max_signals_per_hour, ==, b->max_signals_per_hour);
   g_assert_cmpfloat (a->daily_drawdown_r, ==, b->daily_drawdown_r);
+  g_assert_cmpint (a->daily_drawdown_resume, ==, b->daily_drawdown_resume);
   g_assert_cmpuint (a->max_open_positions, ==, b->max_open_positions);
   g_assert_cmpfloat (a->max_correlation, ==, b->max_correlation);
   g_assert_cmpfloat (a->volatility_factor, ==, b->volatility_factor);
@@ -400,7 +401,7 @@ test_example_lists_every_key (void)
     { "risk: { __x: 1 }\n", "\n  ", ":", 20 },
     { "risk: { tier_scale: { __x: 1 } }\n", "\n    ", ": ", PERP_N_TIERS },
     { "risk: { targets: [ { __x: 1 } ] }\n", " ", ": ", 2 },
-    { "breakers: { __x: 1 }\n", "\n  ", ":", 12 },
+    { "breakers: { __x: 1 }\n", "\n  ", ":", 13 },
     { "breakers: { enabled: { __x: 1 } }\n", "\n    ", ": ", PERP_N_BREAKERS },
   };
   g_autofree char *path = example_path ();
@@ -490,6 +491,7 @@ test_values_land (void)
     "  enabled: { correlation: false, win_streak: false }\n"
     "  cooldown: 1d\n"
     "  max_signals_per_hour: 2\n"
+    "  daily_drawdown_resume: next_day\n"
     "  low_activity_hours: [0, 23]\n"
     "  win_streak_size: 0.75\n");
   const char *const symbols[] = { "SOLUSDT", "1000PEPEUSDT", NULL };
@@ -561,6 +563,7 @@ test_values_land (void)
   g_assert_true (config->breakers.enabled[PERP_BREAKER_COOLDOWN]);
   g_assert_cmpint (config->breakers.cooldown_ms, ==, PERP_MS_PER_DAY);
   g_assert_cmpuint (config->breakers.max_signals_per_hour, ==, 2);
+  g_assert_cmpint (config->breakers.daily_drawdown_resume, ==, PERP_RESUME_NEXT_DAY);
   g_assert_cmphex (config->breakers.low_activity_hours, ==, (1u << 0) | (1u << 23));
   g_assert_cmpfloat (config->breakers.win_streak_size, ==, 0.75);
 }

@@ -1072,6 +1072,148 @@ test_reset (void)
     assert_same_object (&b[k], &a[k], "reset", -1);
 }
 
+/* ------------------------------------------------------------------ what is still live */
+
+static gint64
+object_end (const PerpStructureObject *o)
+{
+  gint64 mitigated = o->event_time[PERP_STRUCTURE_EVENT_MITIGATED];
+  gint64 merged = o->event_time[PERP_STRUCTURE_EVENT_MERGED];
+
+  return mitigated < 0 ? merged : merged < 0 ? mitigated : MIN (mitigated, merged);
+}
+
+static gboolean
+is_break (const PerpStructureObject *o)
+{
+  return o->kind == PERP_STRUCTURE_BOS || o->kind == PERP_STRUCTURE_CHOCH;
+}
+
+/* The live, ended and pivot indexes against their definitions, worked out from the
+ * whole object list: after every candle of a stream, or after runs of candles (the
+ * index catches up lazily), and again after a reset. */
+static void
+check_live (const PerpStructure *engine,
+            const char          *where)
+{
+  const PerpStructureObject *objects;
+  const guint *ids;
+  guint n_objects;
+  guint n_ids;
+  guint expected = 0;
+  gint64 now;
+  PerpStructureReading reading;
+
+  objects = perp_structure_get_objects (engine, &n_objects);
+  perp_structure_get_reading (engine, &reading);
+  now = reading.time;
+
+  ids = perp_structure_get_live (engine, &n_ids);
+  for (guint k = 0; k < n_objects; k++)
+    if (!is_break (&objects[k]) && perp_structure_object_active_at (&objects[k], now))
+      {
+        if (expected >= n_ids || ids[expected] != k)
+          g_error ("%s: live object %u (%s) missing or out of order", where, k,
+                   perp_structure_kind_name (objects[k].kind));
+        expected++;
+      }
+  g_assert_cmpuint (n_ids, ==, expected);
+
+  /* Ended since a few candles back, since the start, and since after the last. */
+  for (guint back = 0; back < 4; back++)
+    {
+      gint64 since = back == 0 ? G_MININT64 : back == 3 ? now + 1 : now - (gint64) (back * 5) * H1;
+      gint64 previous_end = G_MININT64;
+      guint previous = 0;
+
+      ids = perp_structure_get_ended (engine, since, &n_ids);
+      expected = 0;
+      for (guint k = 0; k < n_objects; k++)
+        expected += !is_break (&objects[k]) && object_end (&objects[k]) >= 0 && object_end (&objects[k]) >= since;
+      g_assert_cmpuint (n_ids, ==, expected);
+      for (guint k = 0; k < n_ids; k++)
+        {
+          gint64 end = object_end (&objects[ids[k]]);
+
+          g_assert_false (is_break (&objects[ids[k]]));
+          g_assert_cmpint (end, >=, MAX (since, 0));
+          g_assert_cmpint (end, <=, now);
+          g_assert_true (end > previous_end || (end == previous_end && ids[k] > previous));
+          previous_end = end;
+          previous = ids[k];
+        }
+    }
+
+  /* The latest pivot beyond prices around the last close, and exactly at the last few
+   * objects' tops (strictly beyond: a pivot at the price is not), at both depths and
+   * sides. */
+  for (int step = -6; step <= 6 + 8; step++)
+    for (guint depth = PERP_STRUCTURE_DEPTH_INTERNAL; depth <= PERP_STRUCTURE_DEPTH_SWING; depth++)
+      for (int direction = -1; direction <= 1; direction += 2)
+        {
+          double beyond = step <= 6 ? reading.price * (1.0 + 0.01 * step)
+                        : n_objects > (guint) (step - 6) ? objects[n_objects - (guint) (step - 6)].top
+                        : reading.price;
+          guint want = PERP_STRUCTURE_NO_OBJECT;
+
+          for (guint k = 0; k < n_objects; k++)
+            if (objects[k].depth == depth && objects[k].direction == direction
+                && objects[k].kind == (direction > 0 ? PERP_STRUCTURE_PIVOT_LOW : PERP_STRUCTURE_PIVOT_HIGH)
+                && (direction > 0 ? objects[k].top < beyond : objects[k].top > beyond))
+              want = k;
+          g_assert_cmpuint (perp_structure_find_pivot (engine, depth, direction, beyond), ==, want);
+        }
+}
+
+static void
+test_live (void)
+{
+  g_autofree char *path = perp_test_fixture_path ("ETHUSDT_1h_first600.csv");
+  g_autoptr(PerpCandles) candles = perp_candle_csv_load (path, PERP_CSV_FLAGS_NONE, NULL, NULL);
+  g_autoptr(PerpStructure) engine = NULL;
+  PerpStructureConfig config;
+  guint n = perp_candles_get_length (candles);
+  guint n_objects;
+  guint n_ended;
+  guint n_live;
+
+  perp_structure_config_init (&config);
+  config.internal_length = 3;
+  config.swing_length = 10;
+  config.fvg_join = TRUE;  /* merged gaps end too */
+  engine = perp_structure_new (&config, perp_candles_get_interval (candles), NULL);
+  g_assert_nonnull (engine);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      guint i = 0;
+
+      /* Round 0 asks after every candle; round 1 (after a reset) after runs of 1 to 37. */
+      while (i < n)
+        {
+          guint end = round == 0 ? i + 1 : MIN (n, i + 1 + (i * 7919) % 37);
+          g_autofree char *where = g_strdup_printf ("round %u, after candle %u", round, end - 1);
+
+          g_assert_true (perp_structure_push_candles (engine, candles, i, end, NULL));
+          check_live (engine, where);
+          i = end;
+        }
+      perp_structure_reset (engine);
+      perp_structure_get_live (engine, &n_live);
+      perp_structure_get_ended (engine, G_MININT64, &n_ended);
+      g_assert_cmpuint (n_live + n_ended, ==, 0);
+    }
+
+  /* The stream had something to check. */
+  g_assert_true (perp_structure_push_candles (engine, candles, 0, n, NULL));
+  perp_structure_get_objects (engine, &n_objects);
+  perp_structure_get_live (engine, &n_live);
+  perp_structure_get_ended (engine, G_MININT64, &n_ended);
+  g_assert_cmpuint (n_live, >, 10);
+  g_assert_cmpuint (n_ended, >, 100);
+  g_assert_cmpuint (n_live + n_ended, <, n_objects);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1096,6 +1238,7 @@ main (int    argc,
   g_test_add_func ("/structure/leg/against-objects", test_leg_against_objects);
   g_test_add_func ("/structure/queries", test_queries);
   g_test_add_func ("/structure/reset", test_reset);
+  g_test_add_func ("/structure/live", test_live);
   if (g_getenv ("PERP_STRUCTURE_SHARED") != NULL || g_test_slow ())
     g_test_add_func ("/structure/causality/shared", test_causality_shared);
 

@@ -134,6 +134,7 @@ perp_breaker_params_init (PerpBreakerParams *params)
   params->cooldown_ms = 2 * PERP_MS_PER_HOUR;
   params->max_signals_per_hour = 6;
   params->daily_drawdown_r = 3.0;
+  params->daily_drawdown_resume = PERP_RESUME_BY_HAND;
   params->max_open_positions = 3;
   params->max_correlation = 0.8;
   params->volatility_factor = 2.5;
@@ -178,6 +179,10 @@ perp_breaker_params_check (const PerpBreakerParams  *params,
   if (!(isfinite (params->daily_drawdown_r) && params->daily_drawdown_r > 0.0))
     PARAMS_FAIL (_("breakers.daily_drawdown_r must be a positive number of R (got %g)"),
                  params->daily_drawdown_r);
+  if (params->daily_drawdown_resume != PERP_RESUME_BY_HAND
+      && params->daily_drawdown_resume != PERP_RESUME_NEXT_DAY)
+    PARAMS_FAIL (_("breakers.daily_drawdown_resume must be by_hand or next_day (got %d)"),
+                 (int) params->daily_drawdown_resume);
   if (params->max_open_positions == 0)
     PARAMS_FAIL (_("breakers.max_open_positions must be at least 1 (got 0; "
                    "set breakers.enabled.max_open to false to turn it off)"));
@@ -389,16 +394,39 @@ check_signal_rate (const PerpBreakerParams *params,
  * resumed_at, across midnight too, until a person resumes.  A resume clears the latch
  * but does not raise the limit: while today's realised loss is still past it the check
  * trips again, so a resume on the day of the loss only helps once a later result has
- * brought today back within the limit.  Never lifts by itself: @until is -1. */
+ * brought today back within the limit.  Never lifts by itself (@until is -1), unless
+ * the configuration says it ends at the next UTC midnight, as a trader who stops for
+ * the day would: with nobody to resume it, a replay would otherwise block everything
+ * after its first bad day. */
 static void
 check_daily_drawdown (const PerpBreakerParams *params,
                       const PerpBreakerState  *state,
                       PerpBreakerResult       *result)
 {
   double limit = params->daily_drawdown_r;
+  gboolean next_day = params->daily_drawdown_resume == PERP_RESUME_NEXT_DAY;
   gboolean paused = state->paused_at >= 0 && state->paused_at > state->resumed_at;
+  gint64 pause_end = -1;
 
-  if (paused)
+  if (paused && next_day)
+    {
+      pause_end = (perp_floor_div (state->paused_at, PERP_MS_PER_DAY) + 1) * PERP_MS_PER_DAY;
+      paused = state->now < pause_end;
+    }
+  else if (next_day)
+    pause_end = (perp_floor_div (state->now, PERP_MS_PER_DAY) + 1) * PERP_MS_PER_DAY;
+
+  if (paused && next_day)
+    {
+      g_autofree char *since = format_time (state->paused_at);
+      g_autofree char *until = format_time (pause_end);
+
+      result->action = PERP_BREAKER_BLOCK;
+      result->until = pause_end;
+      result->reason = g_strdup_printf (_("Paused since %s (daily drawdown limit -%g R) until %s"),
+                                        since, limit, until);
+    }
+  else if (paused)
     {
       g_autofree char *since = format_time (state->paused_at);
 
@@ -410,6 +438,16 @@ check_daily_drawdown (const PerpBreakerParams *params,
     {
       result->reason = g_strdup_printf (_("Today's result unknown (daily drawdown limit -%g R)"),
                                         limit);
+    }
+  else if (state->today_r <= -limit && next_day)
+    {
+      g_autofree char *until = format_time (pause_end);
+
+      result->action = PERP_BREAKER_BLOCK;
+      result->until = pause_end;
+      result->reason = g_strdup_printf (_("Today %+.2f R reached the daily drawdown limit of -%g R: "
+                                          "paused until %s"),
+                                        state->today_r, limit, until);
     }
   else if (state->today_r <= -limit)
     {

@@ -45,12 +45,20 @@ typedef enum
   PERP_BREAKER_BLOCK,
 } PerpBreakerAction;
 
+/* How the daily-drawdown pause ends. */
+typedef enum
+{
+  PERP_RESUME_BY_HAND,  /* when a person resumes (perpscope-cli resume, Resume Trading) */
+  PERP_RESUME_NEXT_DAY, /* at the next UTC midnight: unattended runs and replays */
+} PerpResumeMode;
+
 /**
  * PerpBreakerParams:
  * @enabled: per breaker
  * @cooldown_ms: after a stop-out on the same symbol (default 2 h)
  * @max_signals_per_hour: across all symbols (default 6)
  * @daily_drawdown_r: today's realised result at or below -this (in R) pauses (default 3)
+ * @daily_drawdown_resume: when that pause ends (default by hand)
  * @max_open_positions: (default 3)
  * @max_correlation: |correlation| of returns with an open same-direction position at or
  *   above this blocks (default 0.8)
@@ -68,6 +76,7 @@ typedef struct
   gint64   cooldown_ms;
   guint    max_signals_per_hour;
   double   daily_drawdown_r;
+  PerpResumeMode daily_drawdown_resume;
   guint    max_open_positions;
   double   max_correlation;
   double   volatility_factor;
@@ -103,7 +112,8 @@ typedef struct
  * @today_r: today's (UTC) realised result in R
  * @paused_at: when the daily-drawdown pause was tripped, -1 if never
  * @resumed_at: when a person last resumed, -1 if never; the pause holds while
- *   @paused_at > @resumed_at.  A resume clears the pause but not the limit: while
+ *   @paused_at > @resumed_at (and, when it ends at the next day, while @now is on the
+ *   UTC day of @paused_at).  A resume clears the pause but not the limit: while
  *   @today_r is still at or below -daily_drawdown_r the breaker trips again
  * @open/@n_open: open positions
  * @atr/@atr_average: the candidate's ATR and its long average (NAN when unknown)

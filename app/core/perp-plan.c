@@ -100,7 +100,6 @@ perp_plan_params_check (const PerpPlanParams  *params,
  * internal swing low under price.  Mirrored for shorts. */
 static PerpStopAnchor
 find_invalidation (const PerpStructure *structure,
-                   gint64               last_time,
                    int                  d,
                    double               entry,
                    double               reach,
@@ -109,46 +108,36 @@ find_invalidation (const PerpStructure *structure,
   const PerpStructureObject *objects;
   const PerpStructureObject *block = NULL;
   const PerpStructureObject *gap = NULL;
-  const PerpStructureObject *swing = NULL;
-  guint n_objects;
+  const guint *ids;
+  guint n_ids;
+  guint swing;
 
   if (structure == NULL)
     return PERP_STOP_ATR;
 
-  objects = perp_structure_get_objects (structure, &n_objects);
-  for (guint i = 0; i < n_objects; i++)
+  /* Zones still live at the engine's last candle (the score checked it is not after
+   * the plan's). */
+  objects = perp_structure_get_objects (structure, NULL);
+  ids = perp_structure_get_live (structure, &n_ids);
+  for (guint k = 0; k < n_ids; k++)
     {
-      const PerpStructureObject *o = &objects[i];
+      const PerpStructureObject *o = &objects[ids[k]];
       /* How far the zone's far side is beyond entry, in the direction of the stop. */
       double near = d > 0 ? o->top : o->bottom;
       gboolean in_reach = d > 0 ? (o->bottom < entry && near >= entry - reach)
                                 : (o->top > entry && near <= entry + reach);
 
-      if (o->formed_at > last_time)
-        break;
-      if (o->direction != d)
+      if (o->direction != d || !in_reach)
         continue;
-
-      switch (o->kind)
+      if (o->kind == PERP_STRUCTURE_ORDER_BLOCK || o->kind == PERP_STRUCTURE_BREAKER)
         {
-        case PERP_STRUCTURE_ORDER_BLOCK:
-        case PERP_STRUCTURE_BREAKER:
-          if (in_reach && perp_structure_object_active_at (o, last_time)
-              && (block == NULL || (d > 0 ? o->top > block->top : o->bottom < block->bottom)))
+          if (block == NULL || (d > 0 ? o->top > block->top : o->bottom < block->bottom))
             block = o;
-          break;
-        case PERP_STRUCTURE_FVG:
-          if (in_reach && perp_structure_object_active_at (o, last_time)
-              && (gap == NULL || (d > 0 ? o->top > gap->top : o->bottom < gap->bottom)))
+        }
+      else if (o->kind == PERP_STRUCTURE_FVG)
+        {
+          if (gap == NULL || (d > 0 ? o->top > gap->top : o->bottom < gap->bottom))
             gap = o;
-          break;
-        case PERP_STRUCTURE_PIVOT_LOW:
-        case PERP_STRUCTURE_PIVOT_HIGH:
-          if (o->depth == PERP_STRUCTURE_DEPTH_INTERNAL && (d > 0 ? o->top < entry : o->top > entry))
-            swing = o;   /* the latest one */
-          break;
-        default:
-          break;
         }
     }
 
@@ -162,9 +151,11 @@ find_invalidation (const PerpStructure *structure,
       *level = d > 0 ? gap->bottom : gap->top;
       return PERP_STOP_FVG;
     }
-  if (swing != NULL)
+  /* The latest internal swing beyond entry, taken or not. */
+  swing = perp_structure_find_pivot (structure, PERP_STRUCTURE_DEPTH_INTERNAL, d, entry);
+  if (swing != PERP_STRUCTURE_NO_OBJECT)
     {
-      *level = swing->top;
+      *level = objects[swing].top;
       return PERP_STOP_SWING;
     }
   return PERP_STOP_ATR;
@@ -173,25 +164,24 @@ find_invalidation (const PerpStructure *structure,
 /* The nearest untested opposing pool beyond entry: where the move is likely to stall. */
 static double
 find_opposing_liquidity (const PerpStructure *structure,
-                         gint64               last_time,
                          int                  d,
                          double               entry)
 {
   const PerpStructureObject *objects;
-  guint n_objects;
+  const guint *ids;
+  guint n_ids;
   double best = NAN;
 
   if (structure == NULL)
     return NAN;
-  objects = perp_structure_get_objects (structure, &n_objects);
-  for (guint i = 0; i < n_objects; i++)
+  objects = perp_structure_get_objects (structure, NULL);
+  ids = perp_structure_get_live (structure, &n_ids);
+  for (guint k = 0; k < n_ids; k++)
     {
-      const PerpStructureObject *o = &objects[i];
+      const PerpStructureObject *o = &objects[ids[k]];
       double level;
 
-      if (o->formed_at > last_time)
-        break;
-      if (!_perp_object_is_pool (o, d) || !perp_structure_object_active_at (o, last_time))
+      if (!_perp_object_is_pool (o, d))
         continue;
       level = d > 0 ? o->bottom : o->top;
       if (d > 0 ? level > entry && !(level >= best) : level < entry && !(level <= best))
@@ -223,7 +213,6 @@ perp_plan_build (const PerpPlanParams   *params,
   PerpSymbolRules no_rules = { { 0 } };
   PerpSizingParams scaled;
   gint64 interval_ms;
-  gint64 last_time;
   double atr;
   double entry;
   double structure_level = NAN;
@@ -264,9 +253,8 @@ perp_plan_build (const PerpPlanParams   *params,
   d = score->direction == PERP_DIRECTION_LONG ? 1 : -1;
   entry = score->price;
   interval_ms = perp_interval_to_ms (perp_candles_get_interval (inputs->candles));
-  last_time = score->time - interval_ms;
 
-  plan->stop_anchor = find_invalidation (inputs->structure, last_time, d, entry,
+  plan->stop_anchor = find_invalidation (inputs->structure, d, entry,
                                          params->max_stop_atr * atr, &structure_level);
   if (plan->stop_anchor == PERP_STOP_ATR)
     stop = entry - d * params->atr_stop * atr;
@@ -308,7 +296,7 @@ perp_plan_build (const PerpPlanParams   *params,
 
   /* The ladder in R, with the first target beyond opposing liquidity pulled in to it. */
   liquidity = params->liquidity_targets
-              ? find_opposing_liquidity (inputs->structure, last_time, d, entry) : NAN;
+              ? find_opposing_liquidity (inputs->structure, d, entry) : NAN;
   plan->n_targets = params->n_targets;
   for (guint t = 0; t < params->n_targets; t++)
     {

@@ -313,8 +313,9 @@ score_liquidity_pools (const Context   *ctx,
   const PerpStructureObject *above = NULL;
   const PerpStructureObject *below = NULL;
   const PerpStructureObject *swept = NULL;
+  const guint *ids;
   gint64 sweep_from;
-  guint n_objects;
+  guint n_ids;
   double max_gap;
   double draw = 0.0;
   double sweep = 0.0;
@@ -327,27 +328,32 @@ score_liquidity_pools (const Context   *ctx,
     }
   age_to_state (ctx->params, PERP_FACTOR_LIQUIDITY_POOLS, ctx->structure_age, out);
 
-  objects = perp_structure_get_objects (ctx->in->structure, &n_objects);
+  objects = perp_structure_get_objects (ctx->in->structure, NULL);
   max_gap = ctx->params->pool_max_distance * ctx->price;
   sweep_from = ctx->last_time - (gint64) (ctx->params->sweep_lookback - 1) * ctx->interval_ms;
 
-  for (guint i = 0; i < n_objects; i++)
+  /* A sweep takes the pool: the recent ones are among the objects that ended lately,
+   * in the order they ended (the latest wins; on a tie the later formed). */
+  ids = perp_structure_get_ended (ctx->in->structure, sweep_from, &n_ids);
+  for (guint k = 0; k < n_ids; k++)
     {
-      const PerpStructureObject *o = &objects[i];
-      gboolean high = object_is_high_pool (o);
-      gint64 swept_at;
+      const PerpStructureObject *o = &objects[ids[k]];
+      gint64 swept_at = o->event_time[PERP_STRUCTURE_EVENT_SWEPT];
 
-      if (o->formed_at > ctx->last_time)
-        break;
-      if (!high && !object_is_low_pool (o))
-        continue;
-
-      swept_at = o->event_time[PERP_STRUCTURE_EVENT_SWEPT];
-      if (swept_at >= sweep_from && swept_at <= ctx->last_time
-          && (swept == NULL || swept_at >= swept->event_time[PERP_STRUCTURE_EVENT_SWEPT]))
+      if ((object_is_high_pool (o) || object_is_low_pool (o))
+          && swept_at >= sweep_from && swept_at <= ctx->last_time)
         swept = o;
+    }
 
-      if (!perp_structure_object_active_at (o, ctx->last_time))
+  /* The structure engine has seen no candle after last_time (checked when the context
+   * was made): what is live now was live then. */
+  ids = perp_structure_get_live (ctx->in->structure, &n_ids);
+  for (guint k = 0; k < n_ids; k++)
+    {
+      const PerpStructureObject *o = &objects[ids[k]];
+      gboolean high = object_is_high_pool (o);
+
+      if (!high && !object_is_low_pool (o))
         continue;
       if (high && o->bottom > ctx->price && o->bottom - ctx->price <= max_gap
           && (above == NULL || o->bottom < above->bottom))
@@ -491,38 +497,36 @@ read_ict (const PerpScoreParams      *params,
   const PerpStructureLeg *leg = &reading->leg;
   gint64 now = reading->time;
   gint64 break_from = now - (gint64) (params->break_lookback - 1) * interval_ms;
+  const guint *ids;
+  guint n_ids;
   guint n_objects;
   double value = 0.0;
 
   memset (ict, 0, sizeof *ict);
   objects = perp_structure_get_objects (structure, &n_objects);
 
-  for (guint i = 0; i < n_objects; i++)
+  /* The zones at price among those still live (the engine's last candle is @now); the
+   * latest formed wins. */
+  ids = perp_structure_get_live (structure, &n_ids);
+  for (guint k = 0; k < n_ids; k++)
     {
-      const PerpStructureObject *o = &objects[i];
+      const PerpStructureObject *o = &objects[ids[k]];
 
-      if (o->formed_at > now)
-        break;
-      switch (o->kind)
-        {
-        case PERP_STRUCTURE_ORDER_BLOCK:
-        case PERP_STRUCTURE_BREAKER:
-          if (price >= o->bottom && price <= o->top && perp_structure_object_active_at (o, now))
-            ict->block = o;   /* the latest formed wins */
-          break;
-        case PERP_STRUCTURE_FVG:
-          if (price >= o->bottom && price <= o->top && perp_structure_object_active_at (o, now))
-            ict->gap = o;
-          break;
-        case PERP_STRUCTURE_BOS:
-        case PERP_STRUCTURE_CHOCH:
-          if (o->formed_at >= break_from)
-            ict->brk = o;
-          break;
-        default:
-          break;
-        }
+      if (!(price >= o->bottom && price <= o->top))
+        continue;
+      if (o->kind == PERP_STRUCTURE_ORDER_BLOCK || o->kind == PERP_STRUCTURE_BREAKER)
+        ict->block = o;
+      else if (o->kind == PERP_STRUCTURE_FVG)
+        ict->gap = o;
     }
+
+  /* The latest break, if recent: objects are in formed order. */
+  for (guint k = n_objects; k > 0 && objects[k - 1].formed_at >= break_from; k--)
+    if (objects[k - 1].kind == PERP_STRUCTURE_BOS || objects[k - 1].kind == PERP_STRUCTURE_CHOCH)
+      {
+        ict->brk = &objects[k - 1];
+        break;
+      }
 
   ict->trend = reading->trend[PERP_STRUCTURE_DEPTH_SWING] != 0
                ? reading->trend[PERP_STRUCTURE_DEPTH_SWING]

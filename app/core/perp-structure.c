@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "perp-structure-live-private.h"
 #include "perp-trigger-queue-private.h"
 #include "perp-indicators.h"
 #include "perp-structure.h"
@@ -297,6 +298,10 @@ struct _PerpStructure
 
   gboolean             has_forming;
   PerpCandle           forming;
+
+  /* What is still in play, for the scorer: caught up when asked, so a const engine
+   * updates it (perp_structure_get_live). */
+  PerpStructureLive    live;
 };
 
 /* ------------------------------------------------------------------ config */
@@ -1586,6 +1591,7 @@ reset_state (PerpStructure *self)
   self->day_offsets[0].day = self->day_offsets[1].day = G_MININT64;
   self->next_window_check = G_MININT64;
   self->has_forming = FALSE;
+  _perp_structure_live_reset (&self->live);
 }
 
 PerpStructure *
@@ -1645,6 +1651,7 @@ perp_structure_new (const PerpStructureConfig  *config,
   for (guint k = 0; k < 1 + STACK_PAD; k++)
     self->uncovered_highs[k] = self->uncovered_lows[k] = (Uncovered) { INFINITY, 0 };
   rules_init (self);
+  _perp_structure_live_init (&self->live);
 
   reset_state (self);
 
@@ -1691,6 +1698,7 @@ perp_structure_free (PerpStructure *self)
   g_free (self->broken);
   g_free (self->objects);
   g_free (self->watches);
+  _perp_structure_live_clear (&self->live);
   g_free (self);
 }
 
@@ -1907,6 +1915,81 @@ perp_structure_get_objects (const PerpStructure *self,
   if (n_objects != NULL)
     *n_objects = self->n_objects;
   return self->objects;
+}
+
+static PerpStructureLive *
+live_updated (const PerpStructure *self)
+{
+  PerpStructureLive *live = (PerpStructureLive *) &self->live;
+
+  _perp_structure_live_update (live, self->objects, self->n_objects, self->n);
+  return live;
+}
+
+/**
+ * perp_structure_get_live:
+ * @n_ids: (out): the number of ids
+ *
+ * The objects still active after the last candle (not mitigated, not merged), other
+ * than breaks (BOS and CHoCH, which have no active life to end), in formed order.
+ * What a score at the engine's current candle looks through, at a cost that follows
+ * what is still in play rather than the length of the history.
+ *
+ * Returns: (array length=n_ids): ids into perp_structure_get_objects (), valid until
+ *   the next candle or query
+ */
+const guint *
+perp_structure_get_live (const PerpStructure *self,
+                         guint               *n_ids)
+{
+  const PerpStructureLive *live;
+
+  g_return_val_if_fail (self != NULL && n_ids != NULL, NULL);
+
+  live = live_updated (self);
+  *n_ids = live->n_live;
+  return live->live;
+}
+
+/**
+ * perp_structure_get_ended:
+ * @since: open time of a candle
+ * @n_ids: (out): the number of ids
+ *
+ * The objects whose active life ended (mitigated, or merged) on the candle opening at
+ * @since or later, in the order they ended (ties in formed order); breaks excepted.
+ *
+ * Returns: (array length=n_ids): ids, valid until the next candle or query
+ */
+const guint *
+perp_structure_get_ended (const PerpStructure *self,
+                          gint64               since,
+                          guint               *n_ids)
+{
+  g_return_val_if_fail (self != NULL && n_ids != NULL, NULL);
+
+  return _perp_structure_live_ended (live_updated (self), self->objects, since, n_ids);
+}
+
+/**
+ * perp_structure_find_pivot:
+ * @depth: %PERP_STRUCTURE_DEPTH_INTERNAL or %PERP_STRUCTURE_DEPTH_SWING
+ * @direction: +1 for a pivot low under @beyond, -1 for a pivot high over it
+ *
+ * The latest pivot at @depth strictly beyond @beyond on @direction's side, taken or
+ * not: where a structural stop would sit.
+ *
+ * Returns: its id, or %PERP_STRUCTURE_NO_OBJECT
+ */
+guint
+perp_structure_find_pivot (const PerpStructure *self,
+                           PerpStructureDepth   depth,
+                           int                  direction,
+                           double               beyond)
+{
+  g_return_val_if_fail (self != NULL, PERP_STRUCTURE_NO_OBJECT);
+
+  return _perp_structure_live_pivot (live_updated (self), self->objects, depth, direction, beyond);
 }
 
 gboolean

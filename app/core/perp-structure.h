@@ -302,6 +302,16 @@ const PerpStructureObject *perp_structure_get_objects     (const PerpStructure  
 void                       perp_structure_get_reading     (const PerpStructure        *self,
                                                            PerpStructureReading       *reading);
 
+const guint               *perp_structure_get_live        (const PerpStructure        *self,
+                                                           guint                      *n_ids);
+const guint               *perp_structure_get_ended       (const PerpStructure        *self,
+                                                           gint64                      since,
+                                                           guint                      *n_ids);
+guint                      perp_structure_find_pivot      (const PerpStructure        *self,
+                                                           PerpStructureDepth          depth,
+                                                           int                         direction,
+                                                           double                      beyond);
+
 GArray                    *perp_structure_query_active    (const PerpStructure        *self,
                                                            gint64                      time,
                                                            guint                       kind_mask);

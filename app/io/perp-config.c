@@ -170,6 +170,12 @@ static const Choice volatility_choices[] = {
   { NULL, 0 },
 };
 
+static const Choice resume_choices[] = {
+  { "by_hand", PERP_RESUME_BY_HAND },
+  { "next_day", PERP_RESUME_NEXT_DAY },
+  { NULL, 0 },
+};
+
 static const Choice tolerance_choices[] = {
   { "atr", PERP_STRUCTURE_TOLERANCE_ATR },
   { "percent", PERP_STRUCTURE_TOLERANCE_PERCENT },
@@ -1676,6 +1682,8 @@ static const Field breakers_fields[] = {
     .min = 1, .max = 10000, .hint = "set breakers.enabled.signal_rate to false to turn it off" },
   { .key = "daily_drawdown_r", .type = FIELD_DOUBLE, AT (breakers.daily_drawdown_r),
     .flags = FIELD_OPEN_MIN, .min = 0, .max = 1000 },
+  { .key = "daily_drawdown_resume", .type = FIELD_CHOICE, AT (breakers.daily_drawdown_resume),
+    .choices = resume_choices },
   { .key = "max_open_positions", .type = FIELD_UINT, AT (breakers.max_open_positions),
     .min = 1, .max = 10000, .hint = "set breakers.enabled.max_open to false to turn it off" },
   { .key = "max_correlation", .type = FIELD_DOUBLE, AT (breakers.max_correlation), .min = 0, .max = 1 },

@@ -30,6 +30,7 @@ struct _PerpJournal
   gboolean     read_only;
   GMutex       lock;     /* guards db: the caller's thread and the writer both use it */
   sqlite3     *db;
+  GHashTable  *statements; /* SQL text -> its prepared statement, idle; under the lock */
   GThreadPool *writer;   /* one thread: queued writes run in order */
 };
 
@@ -239,6 +240,12 @@ db_exec (PerpJournal  *self,
   return TRUE;
 }
 
+/* Most statements run on every journaled score (a replay journals thousands a
+ * minute), and compiling the SQL cost more than running it: a statement is prepared
+ * once and kept for its next use.  One taken out of the cache is not in it, so a query
+ * used inside its own row loop gets a second statement. */
+#define MAX_CACHED_STATEMENTS 64
+
 static sqlite3_stmt *
 db_prepare (PerpJournal  *self,
             const char   *sql,
@@ -246,8 +253,17 @@ db_prepare (PerpJournal  *self,
             GError      **error)
 {
   sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
+  char *cached_sql = NULL;
+  int rc;
 
+  /* Stolen, the entry's key is ours to free. */
+  if (g_hash_table_steal_extended (self->statements, sql, (gpointer *) &cached_sql, (gpointer *) &stmt))
+    {
+      g_free (cached_sql);
+      return stmt;
+    }
+
+  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
   if (rc != SQLITE_OK)
     {
       db_fail (self, rc, doing, error);
@@ -257,7 +273,23 @@ db_prepare (PerpJournal  *self,
   return stmt;
 }
 
-/* Runs a statement that returns no rows, then finalizes it. */
+/* Done with a statement from db_prepare (): back to the cache, reset and unbound. */
+static void
+db_release (PerpJournal  *self,
+            sqlite3_stmt *stmt)
+{
+  const char *sql = sqlite3_sql (stmt);
+
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (g_hash_table_size (self->statements) >= MAX_CACHED_STATEMENTS
+      || g_hash_table_contains (self->statements, sql))
+    sqlite3_finalize (stmt);
+  else
+    g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+}
+
+/* Runs a statement that returns no rows, then releases it. */
 static gboolean
 db_step_done (PerpJournal   *self,
               sqlite3_stmt  *stmt,
@@ -266,7 +298,7 @@ db_step_done (PerpJournal   *self,
 {
   int rc = sqlite3_step (stmt);
 
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
   if (rc != SQLITE_DONE)
     return db_fail (self, rc, doing, error);
   return TRUE;
@@ -358,6 +390,12 @@ column_text (sqlite3_stmt *stmt,
 /* ------------------------------------------------------------------ object */
 
 static void
+statement_free (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
 perp_journal_finalize (GObject *object)
 {
   PerpJournal *self = PERP_JOURNAL (object);
@@ -367,6 +405,7 @@ perp_journal_finalize (GObject *object)
    * be dropped by the writer thread itself, which must not wait for itself.) */
   if (self->writer != NULL)
     g_thread_pool_free (self->writer, FALSE, g_private_get (&in_writer_thread) == NULL);
+  g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_mutex_clear (&self->lock);
@@ -387,6 +426,7 @@ static void
 perp_journal_init (PerpJournal *self)
 {
   g_mutex_init (&self->lock);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, statement_free);
 }
 
 /**
@@ -423,12 +463,12 @@ read_version (PerpJournal  *self,
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
-      sqlite3_finalize (stmt);
+      db_release (self, stmt);
       return db_fail (self, rc, "reading the schema", error);
     }
   n_tables = sqlite3_column_int (stmt, 0);
   has_meta = sqlite3_column_int (stmt, 1) > 0;
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
 
   if (n_tables == 0)
     {
@@ -447,7 +487,7 @@ read_version (PerpJournal  *self,
           application = g_strdup (column_text (stmt, 0));
           version_text = g_strdup (column_text (stmt, 1));
         }
-      sqlite3_finalize (stmt);
+      db_release (self, stmt);
     }
   if (g_strcmp0 (application, APPLICATION_TAG) != 0 || version_text == NULL)
     {
@@ -630,7 +670,7 @@ perp_journal_open (const char        *path,
       return NULL;
     rc = sqlite3_step (stmt);
     wal = rc == SQLITE_ROW && g_ascii_strcasecmp (column_text (stmt, 0), "wal") == 0;
-    sqlite3_finalize (stmt);
+    db_release (self, stmt);
     if (rc != SQLITE_ROW)
       {
         db_fail (self, rc, "switching to WAL mode", error);
@@ -728,7 +768,7 @@ perp_journal_set_size_limit (PerpJournal  *self,
   ok = stmt != NULL;
   if (ok && sqlite3_step (stmt) == SQLITE_ROW)
     page_size = MAX (sqlite3_column_int64 (stmt, 0), 512);
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
   if (ok)
     {
       /* 4294967294 pages is SQLite's own maximum: "no limit". */
@@ -1173,13 +1213,13 @@ update_outcome_locked (PerpJournal        *self,
   sqlite3_bind_int64 (stmt, 1, signal_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
-      sqlite3_finalize (stmt);
+      db_release (self, stmt);
       g_set_error (error, PERP_JOURNAL_ERROR, PERP_JOURNAL_ERROR_INVALID,
                    "Journal %s has no signal %" G_GINT64_FORMAT " to attach an outcome to",
                    self->path, signal_id);
       goto fail;
     }
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
 
   stmt = db_prepare (self,
                      "INSERT OR REPLACE INTO outcomes (signal_id, state, entry_mode, expires_at,"
@@ -1351,12 +1391,12 @@ perp_journal_get_outcome (PerpJournal  *self,
     {
       g_set_error (error, PERP_JOURNAL_ERROR, PERP_JOURNAL_ERROR_INVALID,
                    "Journal %s has no outcome for signal %" G_GINT64_FORMAT, self->path, signal_id);
-      sqlite3_finalize (stmt);
+      db_release (self, stmt);
       goto out;
     }
   if (rc != SQLITE_ROW)
     {
-      sqlite3_finalize (stmt);
+      db_release (self, stmt);
       db_fail (self, rc, doing, error);
       goto out;
     }
@@ -1388,7 +1428,7 @@ perp_journal_get_outcome (PerpJournal  *self,
   o->initial_stop = column_double (stmt, 25);
   o->risk_per_unit = column_double (stmt, 26);
   o->n_targets = MIN ((guint) sqlite3_column_int (stmt, 27), (guint) PERP_PLAN_MAX_TARGETS);
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
   for (guint i = 0; i < PERP_PLAN_MAX_TARGETS; i++)
     o->target_time[i] = -1;
 
@@ -1411,7 +1451,7 @@ perp_journal_get_outcome (PerpJournal  *self,
       if (e->kind == PERP_EXIT_TARGET && e->target >= 1 && e->target <= PERP_PLAN_MAX_TARGETS)
         o->target_time[e->target - 1] = e->time;
     }
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
   if (rc != SQLITE_DONE && rc != SQLITE_ROW)
     {
       db_fail (self, rc, doing, error);
@@ -1640,7 +1680,7 @@ perp_journal_list_labels (PerpJournal  *self,
       label->note = g_strdup (column_text (stmt, 9));
       g_ptr_array_add (labels, label);
     }
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
   if (rc != SQLITE_DONE)
     {
       db_fail (self, rc, "listing labels", error);
@@ -1753,7 +1793,7 @@ read_signals (PerpJournal   *self,
       s->mae_r = column_double (stmt, 41);
       g_ptr_array_add (rows, s);
     }
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
   if (rc != SQLITE_DONE)
     {
       db_fail (self, rc, "listing signals", error);
@@ -1788,12 +1828,12 @@ read_signals (PerpJournal   *self,
         }
       if (rc != SQLITE_DONE)
         {
-          sqlite3_finalize (targets);
+          db_release (self, targets);
           db_fail (self, rc, "listing targets", error);
           return NULL;
         }
     }
-  sqlite3_finalize (targets);
+  db_release (self, targets);
   return g_steal_pointer (&rows);
 }
 
@@ -2082,7 +2122,7 @@ perp_journal_stats (PerpJournal             *self,
         g_free (k);
       g_array_append_val (results, r);
     }
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
   if (rc != SQLITE_DONE)
     {
       db_fail (self, rc, "computing statistics", error);
@@ -2141,11 +2181,11 @@ query_number (PerpJournal  *self,
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
-      sqlite3_finalize (stmt);
+      db_release (self, stmt);
       return db_fail (self, rc, "reading the breakers' history", error);
     }
   *value = sqlite3_column_type (stmt, 0) == SQLITE_NULL ? fallback : sqlite3_column_double (stmt, 0);
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
   return TRUE;
 }
 
@@ -2197,9 +2237,11 @@ perp_journal_get_history (PerpJournal  *self,
   if (!db_exec (self, "BEGIN", "reading the breakers' history", error))
     goto fail;
 
-  if (!query_number (self, "SELECT max(o.exit_time) FROM outcomes o JOIN signals s ON s.id = o.signal_id"
-                           " WHERE s.symbol = ?2 AND s.status = 'signal' AND o.state = 'stopped'"
-                           " AND o.exit_time <= ?1",
+  /* These run on every score.  The unary + keep SQLite on the exit-time index, so they
+   * read the latest exits, not every signal of the symbol or every taken one. */
+  if (!query_number (self, "SELECT (SELECT o.exit_time FROM outcomes o JOIN signals s ON s.id = o.signal_id"
+                           " WHERE +s.symbol = ?2 AND +s.status = 'signal' AND +o.state = 'stopped'"
+                           " AND o.exit_time <= ?1 ORDER BY o.exit_time DESC LIMIT 1)",
                      now, 0, symbol, -1, &value, error))
     goto fail;
   state->last_stop_out = (gint64) value;
@@ -2209,7 +2251,7 @@ perp_journal_get_history (PerpJournal  *self,
     goto fail;
   state->signals_last_hour = (guint) value;
   if (!query_number (self, "SELECT total(o.result_r) FROM outcomes o JOIN signals s ON s.id = o.signal_id"
-                           " WHERE s.status = 'signal' AND o.state IN " CLOSED_STATES
+                           " WHERE +s.status = 'signal' AND +o.state IN " CLOSED_STATES
                            " AND o.exit_time >= ?3 AND o.exit_time <= ?1 AND ?2 IS NOT NULL",
                      now, day_start, symbol, 0.0, &value, error))
     goto fail;
@@ -2243,7 +2285,7 @@ perp_journal_get_history (PerpJournal  *self,
       position.correlation = NAN;
       g_array_append_val (history->open, position);
     }
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
   if (rc != SQLITE_DONE)
     {
       db_fail (self, rc, "reading open positions", error);
@@ -2261,7 +2303,7 @@ perp_journal_get_history (PerpJournal  *self,
   sqlite3_bind_int64 (stmt, 1, now);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW && sqlite3_column_double (stmt, 0) > 0.0)
     state->win_streak++;
-  sqlite3_finalize (stmt);
+  db_release (self, stmt);
   if (rc != SQLITE_DONE && rc != SQLITE_ROW)
     {
       db_fail (self, rc, "reading the win streak", error);
