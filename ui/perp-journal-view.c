@@ -152,6 +152,7 @@ struct _PerpJournalView
   char               *symbol;
   PerpJournalStatusFilter  status;
   PerpJournalOutcomeFilter outcome;
+  gboolean            utc;      /* times in UTC, else local (Show Local Time) */
   gboolean            busy;
   gboolean            pending;
   gboolean            loaded;
@@ -236,17 +237,21 @@ format_r (double r)
   return g_strdup_printf ("%s R", g_ascii_formatd (buf, sizeof buf, "%+.2f", r));
 }
 
+/* @utc: times in UTC, else in the local time zone (Show Local Time) */
 static char *
 format_cell (const PerpJournalSignal *s,
-             Column                   column)
+             Column                   column,
+             gboolean                 utc)
 {
   switch (column)
     {
     case COL_TIME:
       {
         g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (s->time / 1000);
+        g_autoptr(GDateTime) local = dt != NULL && !utc ? g_date_time_to_local (dt) : NULL;
+        GDateTime *shown = utc ? dt : local;
 
-        return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("?");
+        return shown != NULL ? g_date_time_format (shown, "%Y-%m-%d %H:%M") : g_strdup ("?");
       }
     case COL_SYMBOL:
       return g_strdup (s->symbol);
@@ -382,8 +387,8 @@ filter_row (gpointer item,
 
   if (self->search != NULL && self->search[0] != '\0')
     {
-      g_autofree char *status = format_cell (s, COL_STATUS);
-      g_autofree char *outcome = format_cell (s, COL_OUTCOME);
+      g_autofree char *status = format_cell (s, COL_STATUS, TRUE);
+      g_autofree char *outcome = format_cell (s, COL_OUTCOME, TRUE);
       g_autofree char *haystack = g_strjoin (" ", s->symbol, status, outcome, NULL);
       g_autofree char *folded = g_utf8_casefold (haystack, -1);
       g_autofree char *needle = g_utf8_casefold (self->search, -1);
@@ -733,15 +738,30 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (list_item, cell);
 }
 
+/* What a column's cells need to know when they are bound. */
+typedef struct
+{
+  PerpJournalView *view;    /* not a reference: its columns go before it does */
+  Column           column;
+} ColumnContext;
+
+static void
+column_context_free (gpointer  data,
+                     GClosure *closure)
+{
+  g_free (data);
+}
+
 static void
 cell_bind_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
               gpointer                  user_data)
 {
-  Column column = (Column) GPOINTER_TO_UINT (user_data);
+  const ColumnContext *context = user_data;
+  Column column = context->column;
   PerpJournalItem *item = gtk_list_item_get_item (list_item);
   GtkWidget *cell = gtk_list_item_get_child (list_item);
-  g_autofree char *text = format_cell (item->signal, column);
+  g_autofree char *text = format_cell (item->signal, column, context->view->utc);
   const PerpJournalSignal *s = item->signal;
 
   gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
@@ -766,9 +786,12 @@ add_column (PerpJournalView *self,
   g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
   g_autoptr(GtkColumnViewColumn) col = NULL;
   g_autoptr(GtkCustomSorter) sorter = NULL;
+  ColumnContext *context = g_new (ColumnContext, 1);
 
+  context->view = self;
+  context->column = column;
   g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), GUINT_TO_POINTER (column));
-  g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GUINT_TO_POINTER (column));
+  g_signal_connect_data (factory, "bind", G_CALLBACK (cell_bind_cb), context, column_context_free, 0);
   sorter = gtk_custom_sorter_new (compare_rows, GUINT_TO_POINTER (column), NULL);
 
   col = gtk_column_view_column_new (title, g_object_ref (factory));
@@ -942,6 +965,29 @@ perp_journal_view_set_journal (PerpJournalView *self,
 }
 
 /**
+ * perp_journal_view_set_utc:
+ * @utc: %TRUE for times in UTC (the default), %FALSE for the local time zone
+ */
+void
+perp_journal_view_set_utc (PerpJournalView *self,
+                           gboolean         utc)
+{
+  g_autoptr(GtkColumnViewColumn) time_column = NULL;
+
+  g_return_if_fail (PERP_IS_JOURNAL_VIEW (self));
+
+  utc = !!utc;
+  if (self->utc == utc)
+    return;
+  self->utc = utc;
+
+  time_column = g_list_model_get_item (gtk_column_view_get_columns (self->column_view), COL_TIME);
+  gtk_column_view_column_set_title (time_column, utc ? _("Time (UTC)") : _("Time (local)"));
+  /* Reading the rows again binds every cell again. */
+  start_query (self);
+}
+
+/**
  * perp_journal_view_refresh:
  * @self: a #PerpJournalView
  *
@@ -1061,6 +1107,7 @@ static void
 perp_journal_view_init (PerpJournalView *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->utc = TRUE;
   build_ui (self);
 }
 

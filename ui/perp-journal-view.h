@@ -41,6 +41,8 @@ GtkWidget     *perp_journal_view_new               (void);
 void           perp_journal_view_set_journal       (PerpJournalView          *self,
                                                     PerpJournal              *journal);
 void           perp_journal_view_refresh           (PerpJournalView          *self);
+void           perp_journal_view_set_utc           (PerpJournalView          *self,
+                                                    gboolean                  utc);
 gboolean       perp_journal_view_is_busy           (PerpJournalView          *self);
 GListModel    *perp_journal_view_get_model         (PerpJournalView          *self);
 GtkColumnView *perp_journal_view_get_column_view   (PerpJournalView          *self);

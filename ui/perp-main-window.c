@@ -71,6 +71,7 @@ struct _PerpMainWindow
 
   char                 *symbol;
   PerpInterval          timeframe;
+  gboolean              local_time;  /* Show Local Time: every time shown, not the chart only */
 
   /* What the chart was given, to tell "grew" from "replaced". */
   const PerpCandles    *shown_candles;
@@ -477,7 +478,7 @@ static void
 update_status (PerpMainWindow *self)
 {
   g_autofree char *text = NULL;
-  g_autofree char *when = perp_format_data_time (self->data_time);
+  g_autofree char *when = perp_format_data_time (self->data_time, !self->local_time);
   const char *dot = "offline";
 
   switch (self->feed_state)
@@ -1349,7 +1350,11 @@ local_time_change_state (GSimpleAction *action,
   gboolean local = g_variant_get_boolean (state);
 
   g_simple_action_set_state (action, state);
+  self->local_time = local;
   perp_chart_set_utc (self->chart, !local);
+  perp_score_panel_set_utc (self->score_panel, !local);
+  perp_journal_view_set_utc (self->journal_view, !local);
+  update_status (self);
   if (self->settings != NULL && g_settings_get_boolean (self->settings, "local-time") != local)
     g_settings_set_boolean (self->settings, "local-time", local);
 }

@@ -300,19 +300,49 @@ test_layer_toggles (void)
     }
 }
 
-/* Local time is a setting: the chart follows the action and the choice is saved. */
+static char *
+journal_time_title (void)
+{
+  GtkColumnView *view = perp_journal_view_get_column_view (perp_main_window_get_journal_view (fx.window));
+  g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (gtk_column_view_get_columns (view), 0);
+
+  return g_strdup (gtk_column_view_column_get_title (column));
+}
+
+/* Local time is a setting: the chart, the status line and the journal follow the action
+ * (main () sets TZ to India's +05:30, which has no daylight saving), and the choice is
+ * saved. */
 static void
 test_local_time (void)
 {
   PerpChart *chart = perp_main_window_get_chart (fx.window);
+  gint64 t = perp_replay_feed_get_data_time (fx.feed);
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (t / 1000);
+  g_autoptr(GDateTime) shifted = g_date_time_add_minutes (utc, 5 * 60 + 30);
+  g_autofree char *utc_text = g_date_time_format (utc, "%Y-%m-%d %H:%M UTC");
+  g_autofree char *local_text = g_date_time_format (shifted, "%Y-%m-%d %H:%M IST");
+  g_autofree char *formatted = perp_format_data_time (t, FALSE);
+  g_autofree char *title = NULL;
 
   g_assert_true (perp_chart_get_utc (chart));
+  g_assert_true (g_str_has_suffix (perp_main_window_get_status_text (fx.window), utc_text));
+
   activate ("local-time", NULL);
   g_assert_false (perp_chart_get_utc (chart));
   g_assert_true (g_settings_get_boolean (fx.settings, "local-time"));
+  g_assert_cmpstr (formatted, ==, local_text);
+  if (!g_str_has_suffix (perp_main_window_get_status_text (fx.window), local_text))
+    g_error ("status \"%s\" does not end in local time %s", perp_main_window_get_status_text (fx.window), local_text);
+  title = journal_time_title ();
+  g_assert_cmpstr (title, ==, "Time (local)");
+  g_clear_pointer (&title, g_free);
+
   activate ("local-time", NULL);
   g_assert_true (perp_chart_get_utc (chart));
   g_assert_false (g_settings_get_boolean (fx.settings, "local-time"));
+  g_assert_true (g_str_has_suffix (perp_main_window_get_status_text (fx.window), utc_text));
+  title = journal_time_title ();
+  g_assert_cmpstr (title, ==, "Time (UTC)");
 }
 
 static void
@@ -369,7 +399,7 @@ test_symbol_list (void)
 static void
 test_status_finished (void)
 {
-  g_autofree char *when = perp_format_data_time (perp_replay_feed_get_data_time (fx.feed));
+  g_autofree char *when = perp_format_data_time (perp_replay_feed_get_data_time (fx.feed), TRUE);
   g_autofree char *expected = g_strdup_printf ("Replay ended at %s", when);
 
   g_assert_cmpint (perp_feed_get_state (PERP_FEED (fx.feed)), ==, PERP_FEED_STATE_FINISHED);
@@ -669,6 +699,8 @@ main (int   argc,
 {
   int status;
 
+  /* A zone off UTC for the local-time test, set before GLib reads it. */
+  g_setenv ("TZ", "Asia/Kolkata", TRUE);
   g_test_init (&argc, &argv, NULL);
 
   if (!gtk_init_check ())

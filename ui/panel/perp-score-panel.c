@@ -69,6 +69,8 @@ struct _PerpScorePanel
 
   char         *symbol;
   PerpInterval  interval;
+  gint64        time;     /* of the score shown */
+  gboolean      utc;      /* times in UTC, else local (Show Local Time) */
   PerpScore     score;
   PerpPlan      plan;
   guint         has_score : 1;
@@ -174,13 +176,17 @@ plan_status_text (PerpPlanStatus status)
 /**
  * perp_format_data_time:
  * @time_ms: Unix time in ms (UTC)
+ * @utc: %FALSE for the local time zone (Show Local Time)
  *
- * Returns: (transfer full): "2024-03-31 23:55 UTC", or an em dash when @time_ms < 0
+ * Returns: (transfer full): "2024-03-31 23:55 UTC" (or "2024-04-01 01:55 CEST"), or an
+ *   em dash when @time_ms < 0
  */
 char *
-perp_format_data_time (gint64 time_ms)
+perp_format_data_time (gint64   time_ms,
+                       gboolean utc)
 {
   g_autoptr(GDateTime) dt = NULL;
+  g_autoptr(GDateTime) local = NULL;
 
   if (time_ms < 0)
     return g_strdup ("—");
@@ -188,8 +194,11 @@ perp_format_data_time (gint64 time_ms)
   dt = g_date_time_new_from_unix_utc (time_ms / 1000);
   if (dt == NULL)
     return g_strdup ("—");
+  if (utc)
+    return g_date_time_format (dt, "%Y-%m-%d %H:%M UTC");
 
-  return g_date_time_format (dt, "%Y-%m-%d %H:%M UTC");
+  local = g_date_time_to_local (dt);
+  return local != NULL ? g_date_time_format (local, "%Y-%m-%d %H:%M %Z") : g_strdup ("—");
 }
 
 static char *
@@ -247,7 +256,8 @@ perp_plan_format_text (const char      *symbol,
     return NULL;
 
   out = g_string_new (NULL);
-  when = perp_format_data_time (plan->time);
+  /* UTC whatever the window shows: the text is for sharing. */
+  when = perp_format_data_time (plan->time, TRUE);
   entry = perp_format_price (plan->entry);
   stop = perp_format_price (plan->stop);
   qty = format_qty (plan->sizing.quantity);
@@ -549,6 +559,7 @@ perp_score_panel_init (PerpScorePanel *self)
   GtkWidget *breakers;
 
   self->interval = PERP_INTERVAL_UNKNOWN;
+  self->utc = TRUE;
 
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   gtk_widget_add_css_class (self->box, "score-panel");
@@ -1092,6 +1103,35 @@ update_breakers (PerpScorePanel           *self,
     }
 }
 
+static void
+update_time (PerpScorePanel *self)
+{
+  g_autofree char *when = perp_format_data_time (self->time, self->utc);
+  g_autofree char *text = NULL;
+
+  /* Translators: "5m · as of 2024-03-31 23:55 UTC" */
+  text = g_strdup_printf (_("%s · as of %s"), perp_interval_to_string (self->interval), when);
+  gtk_label_set_label (GTK_LABEL (self->time_label), text);
+}
+
+/**
+ * perp_score_panel_set_utc:
+ * @utc: %TRUE for times in UTC (the default), %FALSE for the local time zone
+ */
+void
+perp_score_panel_set_utc (PerpScorePanel *self,
+                          gboolean        utc)
+{
+  g_return_if_fail (PERP_IS_SCORE_PANEL (self));
+
+  utc = !!utc;
+  if (self->utc == utc)
+    return;
+  self->utc = utc;
+  if (self->has_score)
+    update_time (self);
+}
+
 /**
  * perp_score_panel_update:
  * @self: a #PerpScorePanel
@@ -1107,8 +1147,6 @@ perp_score_panel_update (PerpScorePanel         *self,
   const PerpScore *score;
   g_autofree char *long_text = NULL;
   g_autofree char *short_text = NULL;
-  g_autofree char *when = NULL;
-  g_autofree char *time_text = NULL;
   g_autofree char *tier_text = NULL;
   g_autofree char *coverage = NULL;
 
@@ -1160,10 +1198,8 @@ perp_score_panel_update (PerpScorePanel         *self,
       gtk_widget_remove_css_class (self->tier_label, "short");
     }
 
-  when = perp_format_data_time (update->time);
-  /* Translators: "5m · as of 2024-03-31 23:55 UTC" */
-  time_text = g_strdup_printf (_("%s · as of %s"), perp_interval_to_string (update->interval), when);
-  gtk_label_set_label (GTK_LABEL (self->time_label), time_text);
+  self->time = update->time;
+  update_time (self);
 
   /* Translators: the share of the factors' weight backed by fresh data */
   coverage = g_strdup_printf (_("Data coverage %.0f %%"), score->coverage * 100.0);

@@ -25,6 +25,8 @@ void         perp_score_panel_update         (PerpScorePanel         *self,
 gboolean     perp_score_panel_has_score      (PerpScorePanel         *self);
 double       perp_score_panel_get_long_pct   (PerpScorePanel         *self);
 char        *perp_score_panel_dup_plan_text  (PerpScorePanel         *self);
+void         perp_score_panel_set_utc        (PerpScorePanel         *self,
+                                              gboolean                utc);
 
 char        *perp_plan_format_text           (const char             *symbol,
                                               PerpInterval            interval,
@@ -32,6 +34,7 @@ char        *perp_plan_format_text           (const char             *symbol,
                                               const PerpPlan         *plan);
 const char  *perp_tier_title                 (PerpTier                tier);
 const char  *perp_direction_title            (PerpDirection           direction);
-char        *perp_format_data_time           (gint64                  time_ms);
+char        *perp_format_data_time           (gint64                  time_ms,
+                                              gboolean                utc);
 
 G_END_DECLS
