@@ -202,6 +202,113 @@ test_create_and_reopen (Fixture       *fixture,
   sqlite3_close (db);
 }
 
+/* A taken signal with its outcome after @n_candles of the candles below (none: no
+ * outcome row at all); returns the outcome's state. */
+static PerpOutcomeState
+add_followed (PerpJournal *journal,
+              gint64       time,
+              int          n_candles)
+{
+  static const double candles[][4] = {
+    { 100, 111, 101, 110 },
+    { 110, 121, 108, 119 },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerpOutcomeTracker) tracker = NULL;
+  PerpOutcomeParams params;
+  PerpScore score;
+  PerpPlan plan;
+  gint64 id;
+
+  journal_test_score (&score, time, PERP_DIRECTION_LONG, PERP_TIER_MEDIUM, NULL);
+  journal_test_plan (&plan, time, PERP_DIRECTION_LONG, PERP_TIER_MEDIUM);
+  id = perp_journal_add_signal (journal, "BTCUSDT", PERP_INTERVAL_1H, &score, &plan, NULL,
+                                PERP_SIGNAL_TAKEN, NULL, &error);
+  g_assert_no_error (error);
+  if (n_candles < 0)
+    return PERP_N_OUTCOME_STATES;
+
+  perp_outcome_params_init (&params);
+  tracker = perp_outcome_tracker_new (&plan, HOUR, &params, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < n_candles; i++)
+    {
+      PerpCandle candle;
+
+      perp_candle_init (&candle, time + (i + 1) * HOUR, candles[i][0], candles[i][1],
+                        candles[i][2], candles[i][3], 1);
+      g_assert_true (perp_outcome_tracker_add (tracker, &candle, &error));
+    }
+  g_assert_true (perp_journal_update_outcome (journal, id, perp_outcome_tracker_get (tracker), &error));
+  g_assert_no_error (error);
+  return perp_outcome_tracker_get (tracker)->state;
+}
+
+/* A version 1 journal (before the settled flag) is upgraded in place: its taken
+ * signals without an outcome, pending or open stay open, the finished one does not,
+ * and the open positions are then read from the partial index. */
+static void
+test_upgrade_from_1 (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GPtrArray) open = NULL;
+  g_autoptr(GError) error = NULL;
+  PerpJournalHistory *history;
+  g_autofree char *plan = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *finished = NULL;
+  sqlite3 *db;
+
+  {
+    g_autoptr(PerpJournal) journal = open_ok (fixture->path);
+
+    g_assert_cmpint (add_followed (journal, DAY1, -1), ==, PERP_N_OUTCOME_STATES);
+    g_assert_cmpint (add_followed (journal, DAY1 + HOUR, 0), ==, PERP_OUTCOME_PENDING);
+    g_assert_cmpint (add_followed (journal, DAY1 + 2 * HOUR, 1), ==, PERP_OUTCOME_OPEN);
+    g_assert_cmpint (add_followed (journal, DAY1 + 3 * HOUR, 2), ==, PERP_OUTCOME_TRAILED);
+    add_simple (journal, "BTCUSDT", DAY1 + 4 * HOUR, PERP_DIRECTION_LONG, PERP_TIER_LOW, NULL,
+                PERP_SIGNAL_BLOCKED, &error);
+    g_assert_no_error (error);
+  }
+
+  /* Back to version 1, as an older Perpscope left it. */
+  db = raw_open (fixture->path);
+  g_assert_cmpint (sqlite3_exec (db, "DROP INDEX signals_unsettled;"
+                                     "ALTER TABLE signals DROP COLUMN settled;"
+                                     "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  {
+    g_autoptr(PerpJournal) journal = open_ok (fixture->path);
+
+    open = perp_journal_list_open (journal, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (open->len, ==, 3);
+    for (guint i = 0; i < open->len; i++)
+      g_assert_cmpint (((PerpJournalSignal *) g_ptr_array_index (open, i))->time, ==, DAY1 + i * HOUR);
+    history = perp_journal_get_history (journal, DAY1 + 5 * HOUR, "BTCUSDT", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (history->state.n_open, ==, 3);
+    perp_journal_history_free (history);
+  }
+
+  db = raw_open (fixture->path);
+  version = raw_text (db, "SELECT value FROM meta WHERE key = 'schema_version'");
+  g_assert_cmpint (atoi (version), ==, PERP_JOURNAL_SCHEMA_VERSION);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM signals WHERE settled = 1"), ==, 1);
+  finished = g_strdup_printf ("SELECT settled FROM signals WHERE time = %" G_GINT64_FORMAT, DAY1 + 3 * HOUR);
+  g_assert_cmpint (raw_int (db, finished), ==, 1);
+  /* The open-position queries name it (INDEXED BY fails without it): they worked above. */
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                " AND name = 'signals_unsettled'"), ==, 1);
+  plan = raw_plan (db, "SELECT s.symbol FROM signals s INDEXED BY signals_unsettled"
+                       " WHERE s.status = 'signal' AND s.settled = 0 AND s.time <= 5");
+  g_test_message ("%s", plan);
+  g_assert_nonnull (strstr (plan, "signals_unsettled"));
+  sqlite3_close (db);
+}
+
 static void
 test_default_path (void)
 {
@@ -1208,6 +1315,7 @@ main (int    argc,
   g_test_add_func ("/io/journal/default-path", test_default_path);
   ADD ("create-and-reopen", test_create_and_reopen);
   ADD ("newer-version-refused", test_newer_version_refused);
+  ADD ("upgrade-from-1", test_upgrade_from_1);
   ADD ("not-a-journal", test_not_a_journal);
   ADD ("signal-round-trip", test_signal_round_trip);
   ADD ("outcome-round-trip", test_outcome_round_trip);

@@ -125,6 +125,15 @@ static const char * const migrations[PERP_JOURNAL_SCHEMA_VERSION] = {
   "  note       TEXT);"
   "CREATE INDEX labels_symbol_time ON labels (symbol, first_time);"
   "INSERT INTO meta (key, value) VALUES ('application', '" APPLICATION_TAG "');",
+
+  /* 1 -> 2: a taken signal is "settled" once its outcome is neither pending nor open
+   * (the trade is over, or never filled).  The breakers read the open positions before
+   * every score; without the flag that meant visiting every taken signal's outcome,
+   * with it a partial index holds only the unsettled ones. */
+  "ALTER TABLE signals ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE signals SET settled = 1"
+  "  WHERE id IN (SELECT signal_id FROM outcomes WHERE state NOT IN ('pending', 'open'));"
+  "CREATE INDEX signals_unsettled ON signals (time) WHERE status = 'signal' AND settled = 0;",
 };
 
 /* ------------------------------------------------------------------ names */
@@ -1256,6 +1265,14 @@ update_outcome_locked (PerpJournal        *self,
   if (!db_step_done (self, stmt, doing, error))
     goto fail;
 
+  stmt = db_prepare (self, "UPDATE signals SET settled = ? WHERE id = ?", doing, error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int (stmt, 1, o->state != PERP_OUTCOME_PENDING && o->state != PERP_OUTCOME_OPEN);
+  sqlite3_bind_int64 (stmt, 2, signal_id);
+  if (!db_step_done (self, stmt, doing, error))
+    goto fail;
+
   stmt = db_prepare (self, "DELETE FROM exits WHERE signal_id = ?", doing, error);
   if (stmt == NULL)
     goto fail;
@@ -1896,9 +1913,11 @@ perp_journal_list_signals (PerpJournal             *self,
   return rows;
 }
 
-/* Taken signals whose trade is not over: no outcome yet, or pending or open. */
-#define OPEN_CONDITION \
-  " s.status = 'signal' AND (o.state IS NULL OR o.state IN ('pending', 'open'))"
+/* Taken signals whose trade is not over: no outcome yet, or pending or open.  The
+ * partial index signals_unsettled holds exactly these; without statistics SQLite
+ * would rather walk every taken signal on signals_status_time, so it is named. */
+#define OPEN_SIGNALS " signals s INDEXED BY signals_unsettled"
+#define OPEN_CONDITION " s.status = 'signal' AND s.settled = 0"
 
 /**
  * perp_journal_list_open:
@@ -1918,7 +1937,7 @@ perp_journal_list_open (PerpJournal  *self,
   g_return_val_if_fail (PERP_IS_JOURNAL (self), NULL);
 
   g_mutex_lock (&self->lock);
-  stmt = db_prepare (self, "SELECT " SIGNAL_COLUMNS " FROM signals s"
+  stmt = db_prepare (self, "SELECT " SIGNAL_COLUMNS " FROM" OPEN_SIGNALS
                            " LEFT JOIN outcomes o ON o.signal_id = s.id WHERE" OPEN_CONDITION
                            " ORDER BY s.time, s.id", "listing open signals", error);
   if (stmt == NULL)
@@ -2267,8 +2286,7 @@ perp_journal_get_history (PerpJournal  *self,
     goto fail;
   state->resumed_at = (gint64) value;
 
-  stmt = db_prepare (self, "SELECT s.symbol, s.direction, s.risk FROM signals s"
-                           " LEFT JOIN outcomes o ON o.signal_id = s.id WHERE" OPEN_CONDITION
+  stmt = db_prepare (self, "SELECT s.symbol, s.direction, s.risk FROM" OPEN_SIGNALS " WHERE" OPEN_CONDITION
                            " AND s.time <= ? ORDER BY s.time, s.id", "reading open positions", error);
   if (stmt == NULL)
     goto fail;

@@ -40,7 +40,7 @@ G_BEGIN_DECLS
  * Times are Unix milliseconds, UTC.
  */
 
-#define PERP_JOURNAL_SCHEMA_VERSION 1
+#define PERP_JOURNAL_SCHEMA_VERSION 2
 
 #define PERP_JOURNAL_ERROR (perp_journal_error_quark ())
 
