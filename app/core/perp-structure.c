@@ -166,8 +166,8 @@ typedef struct
   guint    index;
   guint    object;
   double   armed;       /* level while valid and not crossed, else out of reach (+-inf) */
-  double   pick;        /* the order block a break of this pivot would choose so far */
-  guint    pick_index;
+  double   pick;        /* the price of the order block a break of this pivot would
+                         * choose so far: where it is, is found when a break needs it */
 } Pivot;
 
 typedef struct
@@ -216,9 +216,10 @@ struct _PerpStructure
   gint64               interval_ms;
   guint                max_len;   /* of the depths: from that candle on, every depth tests */
 
-  /* history */
+  /* history: the per-candle arrays below, in one allocation (see reserve ()) */
   guint                n;
   guint                capacity;
+  char                *history;
   gint64              *time;
   double              *high;
   double              *low;
@@ -942,15 +943,6 @@ select_index (gboolean pick,
   return pick ? a : b;
 }
 
-/* The same, with a mask, where the compiler turns the select into a branch. */
-static inline guint
-select_index_masked (gboolean pick,
-                     guint    a,
-                     guint    b)
-{
-  return b ^ ((a ^ b) & -(guint) pick);
-}
-
 /* Candle @i joins its block's highest high and lowest low (the earliest on ties). */
 static inline void
 block_add (PerpStructure *self,
@@ -1040,55 +1032,64 @@ restart_extremes (PerpStructure *self,
 
 /* The order block of a break is the bar with the lowest low (bullish break, of a pivot
  * high) or the highest high (bearish) from the broken pivot up to the bar before the
- * break.  LuxAlgo swaps a too-volatile bar's high and low, which keeps it out of the
- * pick.  Each pivot keeps its pick up to date as candles close, so a break costs
- * nothing however far back the pivot is. */
+ * break, the earliest on ties.  LuxAlgo swaps a too-volatile bar's high and low, which
+ * keeps it out of the pick.  Each pivot keeps the pick's price up to date as candles
+ * close (a min or max per candle), and a break, which is rare, looks for the first bar
+ * at that price (pick_find ()): keeping the bar's index per candle as well cost more
+ * than the breaks' scans. */
 static void
 pick_start (const PerpStructure *self,
             Pivot               *pivot,
             gboolean             from_high)
 {
-  guint best = pivot->index;
   guint end = self->n - 1;
 
-  /* Ties keep the earliest bar. */
   if (from_high)
     {
       const double *prices = self->pick_low;
-      double pick = prices[best];
+      double pick = prices[pivot->index];
 
-      for (guint j = best + 1; j < end; j++)
-        if (prices[j] < pick)
-          pick = prices[j], best = j;
+      for (guint j = pivot->index + 1; j < end; j++)
+        pick = MIN (prices[j], pick);
       pivot->pick = pick;
     }
   else
     {
       const double *prices = self->pick_high;
-      double pick = prices[best];
+      double pick = prices[pivot->index];
 
-      for (guint j = best + 1; j < end; j++)
-        if (prices[j] > pick)
-          pick = prices[j], best = j;
+      for (guint j = pivot->index + 1; j < end; j++)
+        pick = MAX (prices[j], pick);
       pivot->pick = pick;
     }
-  pivot->pick_index = best;
 }
 
-/* Candle @i joins the picks of @depth's pivots. */
+/* The bar of @pivot's pick, broken by the current candle: the first from the pivot on
+ * at the pick's price.  (Every bar up to the one before the break took part in the
+ * pick, so the scan stops there at the latest.) */
+static guint
+pick_find (const PerpStructure *self,
+           const Pivot         *pivot,
+           gboolean             from_high)
+{
+  const double *prices = from_high ? self->pick_low : self->pick_high;
+  guint last = self->n - 2;
+  guint j = pivot->index;
+
+  while (j < last && prices[j] != pivot->pick)
+    j++;
+
+  return j;
+}
+
+/* The current candle joins the picks of @depth's pivots (the earlier price on ties, as
+ * pick_find () looks for the first bar at it). */
 static inline void
 pick_extend (Depth  *depth,
-             guint   i,
              double  pick_from_high,
              double  pick_from_low)
 {
-  /* (Without branches, see select_index (); here the compiler would branch on a
-   * conditional expression.) */
-  depth->high.pick_index = select_index_masked (pick_from_high < depth->high.pick, i,
-                                                depth->high.pick_index);
   depth->high.pick = MIN (pick_from_high, depth->high.pick);
-  depth->low.pick_index = select_index_masked (pick_from_low > depth->low.pick, i,
-                                               depth->low.pick_index);
   depth->low.pick = MAX (pick_from_low, depth->low.pick);
 }
 
@@ -1167,14 +1168,19 @@ find_pivots (PerpStructure *self,
              guint          d,
              guint          p)
 {
-  /* The leg bar p starts by the bars it was reached by: none (a high first), the
-   * highs only, the lows only; reached both ways (0), the leg goes on.  Whether a bar
-   * is reached both ways within the depth is as good as random: that is worked out
-   * without a branch, leaving one that is rarely taken. */
-  static const int legs[] = { -1, 1, -1, 0 };
+  /* The leg after bar p by the bars it was reached by (COVERED_*) and the leg before
+   * it: reached by no bar, it is a high first; by the highs only, a low; by the lows
+   * only, a high; both ways, the leg goes on.  Whether a bar is reached both ways
+   * within the depth is as good as random: a table lookup instead of a branch, leaving
+   * one that is rarely taken. */
+  static const signed char legs[4][3] = {
+    { -1, -1, -1 },
+    { 1, 1, 1 },
+    { -1, -1, -1 },
+    { -1, 0, 1 },
+  };
   Depth *depth = &self->depths[d];
-  int found = legs[self->covered[p]];
-  int leg = found + (found == 0) * depth->leg; /* (a conditional expression branches) */
+  int leg = legs[self->covered[p]][depth->leg + 1];
 
   if (G_UNLIKELY (leg != depth->leg))
     {
@@ -1190,7 +1196,7 @@ add_order_block (PerpStructure *self,
                  guint          brk,
                  gboolean       bullish)
 {
-  guint best = pivot->pick_index;
+  guint best = pick_find (self, pivot, bullish);
 
   add_watched (self, PERP_STRUCTURE_ORDER_BLOCK, d + 1, bullish ? 1 : -1, 0, best,
                self->high[best], self->low[best], brk);
@@ -1594,6 +1600,9 @@ reset_state (PerpStructure *self)
   _perp_structure_live_reset (&self->live);
 }
 
+static void reserve (PerpStructure *self,
+                     guint          n);
+
 PerpStructure *
 perp_structure_new (const PerpStructureConfig  *config,
                     PerpInterval                interval,
@@ -1646,8 +1655,7 @@ perp_structure_new (const PerpStructureConfig  *config,
     perp_trigger_queue_init (&self->triggers[k]);
   /* The stacks' bottom entries are out of every bar's reach: no test for empty.  (The
    * padding's index is a real candle's, 0, but the marks it is given are empty.) */
-  self->uncovered_highs = g_new (Uncovered, 1 + STACK_PAD);
-  self->uncovered_lows = g_new (Uncovered, 1 + STACK_PAD);
+  reserve (self, 1);
   for (guint k = 0; k < 1 + STACK_PAD; k++)
     self->uncovered_highs[k] = self->uncovered_lows[k] = (Uncovered) { INFINITY, 0 };
   rules_init (self);
@@ -1682,16 +1690,7 @@ perp_structure_free (PerpStructure *self)
     g_free (self->killzone_names[k]);
   g_free (self->time_zone_name);
   g_clear_pointer (&self->time_zone, g_time_zone_unref);
-  g_free (self->time);
-  g_free (self->high);
-  g_free (self->low);
-  g_free (self->pick_low);
-  g_free (self->pick_high);
-  g_free (self->covered);
-  g_free (self->block_high);
-  g_free (self->block_low);
-  g_free (self->uncovered_highs);
-  g_free (self->uncovered_lows);
+  g_free (self->history);
   for (guint k = 0; k < N_TRIGGERS; k++)
     perp_trigger_queue_clear (&self->triggers[k]);
   g_free (self->fired);
@@ -1702,25 +1701,78 @@ perp_structure_free (PerpStructure *self)
   g_free (self);
 }
 
+/* The per-candle arrays are read and written by every step, a dozen streams with the
+ * input's columns.  Large allocations start at the same offset in a page and the L1
+ * cache's sets repeat every 4 KiB, so as separate allocations all those streams fell in
+ * the same set, more of them than it has ways: nearly every access missed (callgrind:
+ * 12 L1 misses per candle, 4 now).  So they share one allocation, each one
+ * HISTORY_STAGGER bytes further round those 4 KiB than the one before, the first half a
+ * page away from where large allocations (the input's columns) start. */
+#define HISTORY_STAGGER  384 /* six cache lines */
+
+/* One array of @count @size-byte values of the new history at *@at, with the first
+ * @kept of the @old one (NULL on the first call), and *@at past it and the stagger. */
+static gpointer
+history_place (char          **at,
+               gconstpointer   old,
+               gsize           kept,
+               gsize           count,
+               gsize           size)
+{
+  gpointer array = *at;
+
+  if (old != NULL)
+    memcpy (array, old, kept * size);
+  *at += (count * size + 63) / 64 * 64 + HISTORY_STAGGER;
+
+  return array;
+}
+
 static void
 reserve (PerpStructure *self,
          guint          n)
 {
+  /* The uncovered stacks hold the bottom entry with its padding and each candle at
+   * most once; the range blocks are one per RANGE_BLOCK candles. */
+  gsize old_stack = self->capacity + 1 + STACK_PAD;
+  gsize old_blocks = self->capacity / RANGE_BLOCK + 1;
+  gsize capacity;
+  gsize stack;
+  gsize blocks;
+  gsize total;
+  char *history;
+  char *at;
+
   if (n <= self->capacity)
     return;
 
-  self->capacity = MAX (n, MAX (2 * self->capacity, 1024));
-  self->time = g_renew (gint64, self->time, self->capacity);
-  self->high = g_renew (double, self->high, self->capacity);
-  self->low = g_renew (double, self->low, self->capacity);
-  self->pick_low = g_renew (double, self->pick_low, self->capacity);
-  self->pick_high = g_renew (double, self->pick_high, self->capacity);
-  self->covered = g_renew (guint16, self->covered, self->capacity);
-  /* The bottom entry and each candle at most once. */
-  self->uncovered_highs = g_renew (Uncovered, self->uncovered_highs, self->capacity + 1 + STACK_PAD);
-  self->uncovered_lows = g_renew (Uncovered, self->uncovered_lows, self->capacity + 1 + STACK_PAD);
-  self->block_high = g_renew (guint, self->block_high, self->capacity / RANGE_BLOCK + 1);
-  self->block_low = g_renew (guint, self->block_low, self->capacity / RANGE_BLOCK + 1);
+  /* (A multiple of 512 candles keeps the arrays of 8-byte values whole pages, so that
+   * the stagger alone decides where each one starts.) */
+  capacity = MAX (n, MAX (2 * (gsize) self->capacity, 1024));
+  capacity = (capacity + 511) / 512 * 512;
+  stack = capacity + 1 + STACK_PAD;
+  blocks = capacity / RANGE_BLOCK + 1;
+  total = 64 + 2048 + 5 * (capacity * sizeof (double) + HISTORY_STAGGER)
+          + (capacity * sizeof (guint16) + 63 + HISTORY_STAGGER)
+          + 2 * (stack * sizeof (Uncovered) + 63 + HISTORY_STAGGER)
+          + 2 * (blocks * sizeof (guint) + 63 + HISTORY_STAGGER);
+
+  history = g_malloc (total);
+  at = (char *) (((guintptr) history + 63) / 64 * 64) + 2048;
+  self->time = history_place (&at, self->time, self->capacity, capacity, sizeof (gint64));
+  self->high = history_place (&at, self->high, self->capacity, capacity, sizeof (double));
+  self->low = history_place (&at, self->low, self->capacity, capacity, sizeof (double));
+  self->pick_low = history_place (&at, self->pick_low, self->capacity, capacity, sizeof (double));
+  self->pick_high = history_place (&at, self->pick_high, self->capacity, capacity, sizeof (double));
+  self->covered = history_place (&at, self->covered, self->capacity, capacity, sizeof (guint16));
+  self->uncovered_highs = history_place (&at, self->uncovered_highs, old_stack, stack, sizeof (Uncovered));
+  self->uncovered_lows = history_place (&at, self->uncovered_lows, old_stack, stack, sizeof (Uncovered));
+  self->block_high = history_place (&at, self->block_high, old_blocks, blocks, sizeof (guint));
+  self->block_low = history_place (&at, self->block_low, old_blocks, blocks, sizeof (guint));
+  g_assert (at <= history + total);
+  g_free (self->history);
+  self->history = history;
+  self->capacity = capacity;
 }
 
 /* One closed candle, already checked.  Inlined into the loop that feeds candles in
@@ -1787,8 +1839,8 @@ step (PerpStructure *self,
   check_breaks (self, high, low, close);
   /* Every pivot's pick takes this candle; a pick only matters while its pivot waits
    * for a break, and a new pivot starts its own. */
-  pick_extend (&self->depths[0], i, pick_from_high, pick_from_low);
-  pick_extend (&self->depths[1], i, pick_from_high, pick_from_low);
+  pick_extend (&self->depths[0], pick_from_high, pick_from_low);
+  pick_extend (&self->depths[1], pick_from_high, pick_from_low);
   /* A gap: the candle's low above the high two candles back, or its high below that
    * low. */
   if (G_LIKELY (i >= 2))
