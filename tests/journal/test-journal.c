@@ -202,17 +202,20 @@ test_create_and_reopen (Fixture       *fixture,
   sqlite3_close (db);
 }
 
-/* A taken signal with its outcome after @n_candles of the candles below (none: no
+/* Two hourly candles after a long signal of journal_test_plan (): the entry fills at
+ * the first open, the second candle trails the stop. */
+static const double follow_candles[][4] = {
+  { 100, 111, 101, 110 },
+  { 110, 121, 108, 119 },
+};
+
+/* A taken signal with its outcome after @n_candles of follow_candles (-1: no
  * outcome row at all); returns the outcome's state. */
 static PerpOutcomeState
 add_followed (PerpJournal *journal,
               gint64       time,
               int          n_candles)
 {
-  static const double candles[][4] = {
-    { 100, 111, 101, 110 },
-    { 110, 121, 108, 119 },
-  };
   g_autoptr(GError) error = NULL;
   g_autoptr(PerpOutcomeTracker) tracker = NULL;
   PerpOutcomeParams params;
@@ -235,8 +238,8 @@ add_followed (PerpJournal *journal,
     {
       PerpCandle candle;
 
-      perp_candle_init (&candle, time + (i + 1) * HOUR, candles[i][0], candles[i][1],
-                        candles[i][2], candles[i][3], 1);
+      perp_candle_init (&candle, time + (i + 1) * HOUR, follow_candles[i][0], follow_candles[i][1],
+                        follow_candles[i][2], follow_candles[i][3], 1);
       g_assert_true (perp_outcome_tracker_add (tracker, &candle, &error));
     }
   g_assert_true (perp_journal_update_outcome (journal, id, perp_outcome_tracker_get (tracker), &error));
@@ -501,10 +504,6 @@ test_outcome_round_trip (Fixture       *fixture,
   PerpOutcome back;
   const PerpOutcome *o;
   gint64 id;
-  static const double candles[][4] = {
-    { 100, 111, 101, 110 },
-    { 110, 121, 108, 119 },
-  };
 
   journal_test_score (&score, DAY1, PERP_DIRECTION_LONG, PERP_TIER_MEDIUM, NULL);
   journal_test_plan (&plan, DAY1, PERP_DIRECTION_LONG, PERP_TIER_MEDIUM);
@@ -519,12 +518,12 @@ test_outcome_round_trip (Fixture       *fixture,
   perp_outcome_params_init (&params);
   tracker = perp_outcome_tracker_new (&plan, HOUR, &params, &error);
   g_assert_no_error (error);
-  for (guint i = 0; i < G_N_ELEMENTS (candles); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (follow_candles); i++)
     {
       PerpCandle candle;
 
-      perp_candle_init (&candle, DAY1 + i * HOUR, candles[i][0], candles[i][1],
-                        candles[i][2], candles[i][3], 1);
+      perp_candle_init (&candle, DAY1 + i * HOUR, follow_candles[i][0], follow_candles[i][1],
+                        follow_candles[i][2], follow_candles[i][3], 1);
       g_assert_true (perp_outcome_tracker_add (tracker, &candle, &error));
       /* Store it as it goes, like the engine will. */
       g_assert_true (perp_journal_update_outcome (journal, id, perp_outcome_tracker_get (tracker), &error));
