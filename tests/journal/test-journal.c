@@ -282,6 +282,13 @@ test_upgrade_from_1 (Fixture       *fixture,
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
+  /* Read-only, it cannot be upgraded: refused, with what to do. */
+  g_assert_null (perp_journal_open (fixture->path, PERP_JOURNAL_FLAGS_READ_ONLY, &error));
+  g_assert_error (error, PERP_JOURNAL_ERROR, PERP_JOURNAL_ERROR_READ_ONLY);
+  g_assert_nonnull (strstr (error->message, "version 1"));
+  g_assert_nonnull (strstr (error->message, "to upgrade it"));
+  g_clear_error (&error);
+
   {
     g_autoptr(PerpJournal) journal = open_ok (fixture->path);
 

@@ -664,7 +664,8 @@ perp_journal_open (const char        *path,
         {
           g_set_error (error, PERP_JOURNAL_ERROR, PERP_JOURNAL_ERROR_READ_ONLY,
                        "Journal %s has schema version %d and needs an upgrade to %d, "
-                       "which a read-only open cannot do", self->path, version,
+                       "which a read-only open cannot do: open it once in the workstation "
+                       "(perpscope --journal FILE) to upgrade it", self->path, version,
                        PERP_JOURNAL_SCHEMA_VERSION);
           return NULL;
         }
