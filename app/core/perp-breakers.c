@@ -398,6 +398,12 @@ check_signal_rate (const PerpBreakerParams *params,
  * the configuration says it ends at the next UTC midnight, as a trader who stops for
  * the day would: with nobody to resume it, a replay would otherwise block everything
  * after its first bad day. */
+static gint64
+next_utc_midnight (gint64 t)
+{
+  return (perp_floor_div (t, PERP_MS_PER_DAY) + 1) * PERP_MS_PER_DAY;
+}
+
 static void
 check_daily_drawdown (const PerpBreakerParams *params,
                       const PerpBreakerState  *state,
@@ -405,56 +411,36 @@ check_daily_drawdown (const PerpBreakerParams *params,
 {
   double limit = params->daily_drawdown_r;
   gboolean next_day = params->daily_drawdown_resume == PERP_RESUME_NEXT_DAY;
-  gboolean paused = state->paused_at >= 0 && state->paused_at > state->resumed_at;
-  gint64 pause_end = -1;
+  gboolean latched = state->paused_at >= 0 && state->paused_at > state->resumed_at;
+  /* next_day: a pause lifts at the midnight after it began (after now, if it trips now). */
+  gboolean paused = latched && (!next_day || state->now < next_utc_midnight (state->paused_at));
+  gint64 lifts = next_day ? next_utc_midnight (paused ? state->paused_at : state->now) : -1;
+  g_autofree char *until = next_day ? format_time (lifts) : NULL;
 
-  if (paused && next_day)
-    {
-      pause_end = (perp_floor_div (state->paused_at, PERP_MS_PER_DAY) + 1) * PERP_MS_PER_DAY;
-      paused = state->now < pause_end;
-    }
-  else if (next_day)
-    pause_end = (perp_floor_div (state->now, PERP_MS_PER_DAY) + 1) * PERP_MS_PER_DAY;
-
-  if (paused && next_day)
-    {
-      g_autofree char *since = format_time (state->paused_at);
-      g_autofree char *until = format_time (pause_end);
-
-      result->action = PERP_BREAKER_BLOCK;
-      result->until = pause_end;
-      result->reason = g_strdup_printf (_("Paused since %s (daily drawdown limit -%g R) until %s"),
-                                        since, limit, until);
-    }
-  else if (paused)
+  if (paused)
     {
       g_autofree char *since = format_time (state->paused_at);
 
       result->action = PERP_BREAKER_BLOCK;
-      result->reason = g_strdup_printf (_("Paused since %s (daily drawdown limit -%g R): resume by hand"),
-                                        since, limit);
+      result->until = lifts;
+      result->reason = next_day
+        ? g_strdup_printf (_("Paused since %s (daily drawdown limit -%g R) until %s"), since, limit, until)
+        : g_strdup_printf (_("Paused since %s (daily drawdown limit -%g R): resume by hand"), since, limit);
     }
   else if (isnan (state->today_r))
     {
       result->reason = g_strdup_printf (_("Today's result unknown (daily drawdown limit -%g R)"),
                                         limit);
     }
-  else if (state->today_r <= -limit && next_day)
-    {
-      g_autofree char *until = format_time (pause_end);
-
-      result->action = PERP_BREAKER_BLOCK;
-      result->until = pause_end;
-      result->reason = g_strdup_printf (_("Today %+.2f R reached the daily drawdown limit of -%g R: "
-                                          "paused until %s"),
-                                        state->today_r, limit, until);
-    }
   else if (state->today_r <= -limit)
     {
       result->action = PERP_BREAKER_BLOCK;
-      result->reason = g_strdup_printf (_("Today %+.2f R reached the daily drawdown limit of -%g R: "
-                                          "paused until resumed by hand"),
-                                        state->today_r, limit);
+      result->until = lifts;
+      result->reason = next_day
+        ? g_strdup_printf (_("Today %+.2f R reached the daily drawdown limit of -%g R: paused until %s"),
+                           state->today_r, limit, until)
+        : g_strdup_printf (_("Today %+.2f R reached the daily drawdown limit of -%g R: "
+                             "paused until resumed by hand"), state->today_r, limit);
     }
   else
     {

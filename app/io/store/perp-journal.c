@@ -1269,7 +1269,7 @@ update_outcome_locked (PerpJournal        *self,
   stmt = db_prepare (self, "UPDATE signals SET settled = ? WHERE id = ?", doing, error);
   if (stmt == NULL)
     goto fail;
-  sqlite3_bind_int (stmt, 1, o->state != PERP_OUTCOME_PENDING && o->state != PERP_OUTCOME_OPEN);
+  sqlite3_bind_int (stmt, 1, perp_outcome_is_closed (o));
   sqlite3_bind_int64 (stmt, 2, signal_id);
   if (!db_step_done (self, stmt, doing, error))
     goto fail;
