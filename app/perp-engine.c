@@ -824,6 +824,25 @@ on_candle_updated (PerpFeed         *feed,
   g_signal_emit (self, signals[SYMBOL_CHANGED], 0, sym->name, PERP_ENGINE_CHANGE_FORMING);
 }
 
+/* The symbol whose @interval candles (with @fields) these are, or NULL when they are
+ * not to be kept: an unknown symbol or interval, or a timeframe nobody shows that is
+ * not the finest (the others are built from that one). */
+static Symbol *
+symbol_keeping (PerpEngine      *self,
+                const char      *symbol,
+                guint            interval,
+                PerpCandleFields fields)
+{
+  Symbol *sym = symbol_for_data (self, symbol);
+
+  if (sym == NULL || interval <= PERP_INTERVAL_UNKNOWN || interval >= PERP_N_INTERVALS)
+    return NULL;
+  note_direct (sym, interval, fields);
+  if (!sym->series[interval].wanted && interval != sym->finest)
+    return NULL;
+  return sym;
+}
+
 static void
 on_candle_closed (PerpFeed         *feed,
                   const char       *symbol,
@@ -831,16 +850,10 @@ on_candle_closed (PerpFeed         *feed,
                   const PerpCandle *candle,
                   PerpEngine       *self)
 {
-  Symbol *sym = symbol_for_data (self, symbol);
+  Symbol *sym = symbol_keeping (self, symbol, interval, fields_of (candle));
 
-  if (sym == NULL || interval <= PERP_INTERVAL_UNKNOWN || interval >= PERP_N_INTERVALS)
-    return;
-  note_direct (sym, interval, fields_of (candle));
-  /* A timeframe nobody shows is still worth keeping when it is the finest: the
-   * others are built from it. */
-  if (!sym->series[interval].wanted && interval != sym->finest)
-    return;
-  candle_closed (sym, interval, candle);
+  if (sym != NULL)
+    candle_closed (sym, interval, candle);
 }
 
 static void
@@ -850,14 +863,10 @@ on_candles_loaded (PerpFeed          *feed,
                    const PerpCandles *candles,
                    PerpEngine        *self)
 {
-  Symbol *sym = symbol_for_data (self, symbol);
+  Symbol *sym = symbol_keeping (self, symbol, interval, perp_candles_get_fields (candles));
 
-  if (sym == NULL || interval <= PERP_INTERVAL_UNKNOWN || interval >= PERP_N_INTERVALS)
-    return;
-  note_direct (sym, interval, perp_candles_get_fields (candles));
-  if (!sym->series[interval].wanted && interval != sym->finest)
-    return;
-  candles_loaded (sym, interval, candles);
+  if (sym != NULL)
+    candles_loaded (sym, interval, candles);
 }
 
 static void

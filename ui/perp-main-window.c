@@ -1809,9 +1809,9 @@ perp_main_window_finalize (GObject *object)
 
 static void
 perp_main_window_set_property (GObject      *object,
-                          guint         prop_id,
-                          const GValue *value,
-                          GParamSpec   *pspec)
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
 {
   PerpMainWindow *self = PERP_MAIN_WINDOW (object);
 
@@ -1828,9 +1828,9 @@ perp_main_window_set_property (GObject      *object,
 
 static void
 perp_main_window_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
 {
   PerpMainWindow *self = PERP_MAIN_WINDOW (object);
 
