@@ -183,6 +183,292 @@ test_swings_bookends (void)
   g_assert_cmpfloat (level[0], ==, 80.0 - 0.5);
 }
 
+/* ------------------------------------------------------------ against brute force */
+
+/* The functions answer the peer's scans with windows, heaps and trees; these tests
+ * compare them with the scans themselves, written as plainly as DEFINITIONS.md states
+ * them, on random series with many ties (prices on a coarse grid). */
+
+static PerpCandles *
+random_candles (GRand *rand,
+                guint  n)
+{
+  PerpCandles *candles = perp_candles_new (PERP_INTERVAL_UNKNOWN, PERP_CANDLE_FIELD_NONE);
+  double price = 100.0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double open = price;
+      double close = 100.0 + g_rand_int_range (rand, -40, 41) * 0.5;
+      double high = MAX (open, close) + g_rand_int_range (rand, 0, 4) * 0.5;
+      double low = MIN (open, close) - g_rand_int_range (rand, 0, 4) * 0.5;
+      PerpCandle c;
+
+      perp_candle_init (&c, T0 + i * M15, open, high, low, close, g_rand_int_range (rand, 0, 100));
+      g_assert_true (perp_candles_append (candles, &c, NULL));
+      price = close;
+    }
+
+  return candles;
+}
+
+static void
+assert_same_column (const double *got,
+                    const double *want,
+                    guint         n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      if (isnan (want[i]))
+        g_assert_true (isnan (got[i]));
+      else
+        g_assert_cmpfloat (got[i], ==, want[i]);
+    }
+}
+
+static void
+naive_swings (const PerpCandles *candles,
+              guint              length,
+              double            *hl,
+              double            *level)
+{
+  const double *high = perp_candles_get_high (candles);
+  const double *low = perp_candles_get_low (candles);
+  guint n = perp_candles_get_length (candles);
+  gint best = -1;
+  gint first = -1;
+  gint last = -1;
+
+  for (guint i = 0; i < n; i++)
+    hl[i] = level[i] = NAN;
+
+  for (guint i = 2 * length - 1; length <= n / 3 && i + length < n; i++)
+    {
+      gboolean is_high = TRUE;
+      gboolean is_low = TRUE;
+
+      for (guint k = i + 1 - length; k <= i + length; k++)
+        {
+          is_high = is_high && high[k] <= high[i];
+          is_low = is_low && low[k] >= low[i];
+        }
+      hl[i] = is_high ? 1.0 : (is_low ? -1.0 : NAN);
+    }
+
+  /* Of each run of same-type swings the most extreme survives, the earliest on ties. */
+  for (guint i = 0; i < n; i++)
+    {
+      if (isnan (hl[i]))
+        continue;
+      if (best >= 0 && hl[i] == hl[best])
+        {
+          gboolean beyond = hl[i] > 0 ? high[i] > high[best] : low[i] < low[best];
+
+          hl[beyond ? best : (gint) i] = NAN;
+          if (!beyond)
+            continue;
+        }
+      best = i;
+    }
+
+  for (guint i = 0; i < n; i++)
+    if (!isnan (hl[i]))
+      {
+        if (first < 0)
+          first = i;
+        last = i;
+      }
+  if (first >= 0)
+    {
+      hl[0] = -hl[first];
+      hl[n - 1] = -hl[last];
+    }
+
+  for (guint i = 0; i < n; i++)
+    if (!isnan (hl[i]))
+      level[i] = hl[i] > 0 ? high[i] : low[i];
+}
+
+/* Window lengths from 1 to past n / 3, so that the window's blocks fall every way
+ * against the series' ends. */
+static void
+test_swings_brute_force (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20260401);
+
+  for (guint round = 0; round < 6; round++)
+    {
+      guint n = 20 + g_rand_int_range (rand, 0, 300);
+      g_autoptr(PerpCandles) candles = random_candles (rand, n);
+      g_autofree double *hl = g_new (double, n);
+      g_autofree double *level = g_new (double, n);
+      g_autofree double *want_hl = g_new (double, n);
+      g_autofree double *want_level = g_new (double, n);
+
+      for (guint length = 1; length <= n / 3 + 2; length += 1 + length / 4)
+        {
+          perp_smc_swing_highs_lows (candles, length, hl, level);
+          naive_swings (candles, length, want_hl, want_level);
+          assert_same_column (hl, want_hl, n);
+          assert_same_column (level, want_level, n);
+        }
+    }
+}
+
+/* FVG rows and MitigatedIndex: the first row from r + 2 on that touches the near edge,
+ * 0 if none does, joined or not. */
+static void
+test_fvg_brute_force (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+
+  for (guint round = 0; round < 8; round++)
+    {
+      guint n = 3 + g_rand_int_range (rand, 0, 400);
+      gboolean join = round % 2 == 1;
+      g_autoptr(PerpCandles) candles = random_candles (rand, n);
+      const double *open = perp_candles_get_open (candles);
+      const double *high = perp_candles_get_high (candles);
+      const double *low = perp_candles_get_low (candles);
+      const double *close = perp_candles_get_close (candles);
+      g_autofree double *fvg = g_new (double, n);
+      g_autofree double *top = g_new (double, n);
+      g_autofree double *bottom = g_new (double, n);
+      g_autofree double *mitigated = g_new (double, n);
+      g_autofree double *want_fvg = g_new (double, n);
+      g_autofree double *want_top = g_new (double, n);
+      g_autofree double *want_bottom = g_new (double, n);
+      g_autofree double *want_mitigated = g_new (double, n);
+
+      for (guint i = 0; i < n; i++)
+        {
+          want_fvg[i] = want_top[i] = want_bottom[i] = want_mitigated[i] = NAN;
+          if (i == 0 || i + 1 >= n)
+            continue;
+          if (close[i] > open[i] && high[i - 1] < low[i + 1])
+            {
+              want_fvg[i] = 1;
+              want_top[i] = low[i + 1];
+              want_bottom[i] = high[i - 1];
+            }
+          else if (close[i] < open[i] && low[i - 1] > high[i + 1])
+            {
+              want_fvg[i] = -1;
+              want_top[i] = low[i - 1];
+              want_bottom[i] = high[i + 1];
+            }
+        }
+      for (guint i = 0; join && i + 1 < n; i++)
+        if (want_fvg[i] == want_fvg[i + 1])
+          {
+            want_top[i + 1] = MAX (want_top[i], want_top[i + 1]);
+            want_bottom[i + 1] = MIN (want_bottom[i], want_bottom[i + 1]);
+            want_fvg[i] = want_top[i] = want_bottom[i] = NAN;
+          }
+      for (guint i = 0; i < n; i++)
+        {
+          if (isnan (want_fvg[i]))
+            continue;
+          want_mitigated[i] = 0;
+          for (guint j = i + 2; j < n; j++)
+            if (want_fvg[i] > 0 ? low[j] <= want_top[i] : high[j] >= want_bottom[i])
+              {
+                want_mitigated[i] = j;
+                break;
+              }
+        }
+
+      perp_smc_fvg (candles, join, fvg, top, bottom, mitigated);
+      assert_same_column (fvg, want_fvg, n);
+      assert_same_column (top, want_top, n);
+      assert_same_column (bottom, want_bottom, n);
+      assert_same_column (mitigated, want_mitigated, n);
+    }
+}
+
+/* Liquidity groups with swing levels of every kind the caller may pass: negative,
+ * both zeros, NaN, repeated.  The peer's loop: each unconsumed swing heads a group of
+ * the later unconsumed swings of its side inside its band, up to the first row through
+ * the band's far edge. */
+static void
+test_liquidity_brute_force (void)
+{
+  static const double odd_levels[] = { -3.0, -0.0, 0.0, NAN, 1.5, -1.5 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (99);
+
+  for (guint round = 0; round < 8; round++)
+    {
+      guint n = 10 + g_rand_int_range (rand, 0, 300);
+      g_autoptr(PerpCandles) candles = random_candles (rand, n);
+      const double *high = perp_candles_get_high (candles);
+      const double *low = perp_candles_get_low (candles);
+      g_autofree double *shl = g_new (double, n);
+      g_autofree double *slevel = g_new (double, n);
+      g_autofree gboolean *consumed = g_new0 (gboolean, n);
+      double *got[4] = { NULL };
+      double want[4];
+      double max_high = high[0];
+      double min_low = low[0];
+      double pip;
+
+      for (guint k = 0; k < 4; k++)
+        got[k] = g_new (double, n);
+      for (guint i = 0; i < n; i++)
+        {
+          gint kind = g_rand_int_range (rand, 0, 5);
+
+          shl[i] = kind == 0 ? 1.0 : (kind == 1 ? -1.0 : NAN);
+          slevel[i] = kind == 0 ? high[i] : (kind == 1 ? low[i] : NAN);
+          if (kind <= 1 && g_rand_int_range (rand, 0, 10) == 0)
+            slevel[i] = odd_levels[g_rand_int_range (rand, 0, G_N_ELEMENTS (odd_levels))];
+          max_high = MAX (max_high, high[i]);
+          min_low = MIN (min_low, low[i]);
+        }
+      pip = (max_high - min_low) * 0.02;
+
+      perp_smc_liquidity (candles, shl, slevel, 0.02, got[0], got[1], got[2], got[3]);
+
+      for (guint i = 0; i < n; i++)
+        {
+          double side = shl[i];
+          double range_low = slevel[i] - pip;
+          double range_high = slevel[i] + pip;
+          double sum = slevel[i];
+          guint count = 1;
+          guint end = i;
+          guint swept = 0;
+
+          want[0] = want[1] = want[2] = want[3] = NAN;
+          if ((side == 1.0 || side == -1.0) && !consumed[i])
+            {
+              for (guint j = i + 1; j < n && swept == 0; j++)
+                if (side > 0 ? high[j] >= range_high : low[j] <= range_low)
+                  swept = j;
+              for (guint j = i + 1; j < n && (swept == 0 || j < swept); j++)
+                if (shl[j] == side && !consumed[j] &&
+                    slevel[j] >= range_low && slevel[j] <= range_high)
+                  {
+                    sum += slevel[j];
+                    count++;
+                    end = j;
+                    consumed[j] = TRUE;
+                  }
+              if (count > 1)
+                {
+                  want[0] = side;
+                  want[1] = (double) (float) (sum / count);
+                  want[2] = end;
+                  want[3] = swept;
+                }
+            }
+          for (guint k = 0; k < 4; k++)
+            assert_same_column (got[k] + i, want + k, 1);
+        }
+      for (guint k = 0; k < 4; k++)
+        g_free (got[k]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -194,6 +480,9 @@ main (int   argc,
   g_test_add_func ("/core/smc-compat/fvg/never-mitigated-is-zero", test_fvg_never_mitigated);
   g_test_add_func ("/core/smc-compat/sessions/wrap-midnight", test_sessions_wrap_midnight);
   g_test_add_func ("/core/smc-compat/swings/bookends", test_swings_bookends);
+  g_test_add_func ("/core/smc-compat/swings/brute-force", test_swings_brute_force);
+  g_test_add_func ("/core/smc-compat/fvg/brute-force", test_fvg_brute_force);
+  g_test_add_func ("/core/smc-compat/liquidity/brute-force", test_liquidity_brute_force);
 
   return g_test_run ();
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "perp-heap-private.h"
 #include "perp-smc-compat-private.h"
 
 /*
@@ -26,105 +27,80 @@
 /* ---------------------------------------------------------------- liquidity */
 
 /*
- * "First row j >= from with v[j] >= x": the peer scans forward from every swing, which
- * is quadratic when nothing sweeps the band.  A max segment tree answers each query in
- * O(log n).
+ * The order of the band search: swings by level, NaN last, equal levels in row order.
+ * A stable LSD radix sort on the levels' bits mapped to unsigned integers of the same
+ * order (negative numbers flipped whole, positive ones by their sign bit) gives that
+ * order without a comparison callback; -0.0 is taken as 0.0 and every NaN as the
+ * largest key, as the comparison did.
  */
-typedef struct
+static inline guint64
+level_sort_key (double level)
 {
-  double *max;
-  gsize   size;
-} MaxTree;
+  guint64 bits;
+
+  if (isnan (level))
+    return G_MAXUINT64;
+  if (level == 0.0)
+    level = 0.0;
+  memcpy (&bits, &level, sizeof bits);
+
+  return (bits >> 63) != 0 ? ~bits : bits | (G_GUINT64_CONSTANT (1) << 63);
+}
+
+/* Sorts ordinals 0 .. count-1 by keys[ordinal] into order[], stably: 11-bit digits,
+ * and a pass is skipped when every key shares its digit (prices share their high bits). */
+#define DIGIT_BITS 11
+#define N_DIGITS (1 << DIGIT_BITS)
 
 static void
-max_tree_init (MaxTree      *tree,
-               const double *v,
-               guint         n,
-               gboolean      negate)
+sort_by_key (const guint64 *keys,
+             guint          count,
+             guint         *order)
 {
-  gsize i;
+  g_autofree guint *other = g_new (guint, count);
+  guint bucket[N_DIGITS];
+  guint *from = order;
+  guint *to = other;
 
-  tree->size = 1;
-  while (tree->size < n)
-    tree->size <<= 1;
+  for (guint k = 0; k < count; k++)
+    order[k] = k;
 
-  tree->max = g_new (double, 2 * tree->size);
-
-  for (i = 0; i < tree->size; i++)
+  for (guint shift = 0; shift < 64; shift += DIGIT_BITS)
     {
-      double x = -INFINITY;
+      guint sum = 0;
+      gboolean one_digit = FALSE;
 
-      if (i < n)
-        x = negate ? -v[i] : v[i];
-      tree->max[tree->size + i] = x;
+      memset (bucket, 0, sizeof bucket);
+      for (guint k = 0; k < count; k++)
+        bucket[(keys[k] >> shift) & (N_DIGITS - 1)]++;
+      for (guint d = 0; d < N_DIGITS; d++)
+        {
+          guint c = bucket[d];
+
+          if (c == count)
+            one_digit = TRUE;
+          bucket[d] = sum;
+          sum += c;
+        }
+      if (one_digit)
+        continue;
+
+      for (guint k = 0; k < count; k++)
+        {
+          guint o = from[k];
+
+          to[bucket[(keys[o] >> shift) & (N_DIGITS - 1)]++] = o;
+        }
+      {
+        guint *swap = from;
+
+        from = to;
+        to = swap;
+      }
     }
 
-  for (i = tree->size - 1; i >= 1; i--)
-    tree->max[i] = MAX (tree->max[2 * i], tree->max[2 * i + 1]);
-}
-
-static void
-max_tree_clear (MaxTree *tree)
-{
-  g_clear_pointer (&tree->max, g_free);
-}
-
-/* Returns the row, or -1 when no row qualifies. */
-static gint64
-max_tree_first_at_least (const MaxTree *tree,
-                         gsize          from,
-                         double         x)
-{
-  gsize node;
-
-  if (from >= tree->size)
-    return -1;
-
-  node = tree->size + from;
-
-  /* Climb until a subtree to the right of `from` holds a match... */
-  while (!(tree->max[node] >= x))
-    {
-      while (node & 1)
-        node >>= 1;
-      if (node == 0)
-        return -1;
-      node++;
-    }
-
-  /* ...then descend to its leftmost matching leaf. */
-  while (node < tree->size)
-    {
-      node = 2 * node;
-      if (!(tree->max[node] >= x))
-        node++;
-    }
-
-  return (gint64) (node - tree->size);
-}
-
-typedef struct
-{
-  double level;
-  guint  ordinal;
-} LevelKey;
-
-static int
-level_key_compare (const void *a,
-                   const void *b)
-{
-  const LevelKey *ka = a;
-  const LevelKey *kb = b;
-  gboolean nan_a = isnan (ka->level);
-  gboolean nan_b = isnan (kb->level);
-
-  /* NaN levels sort last so that both band bounds stay prefix predicates. */
-  if (nan_a != nan_b)
-    return nan_a ? 1 : -1;
-  if (!nan_a && ka->level != kb->level)
-    return ka->level < kb->level ? -1 : 1;
-
-  return ka->ordinal < kb->ordinal ? -1 : (ka->ordinal > kb->ordinal ? 1 : 0);
+  if (from != order)
+    memcpy (order, from, count * sizeof (guint));
 }
 
 static void
@@ -139,52 +115,100 @@ min_tree_remove (guint *alive,
     alive[node] = MIN (alive[2 * node], alive[2 * node + 1]);
 }
 
+/*
+ * For every swing k: the first row j > rows[k] whose high reaches its band's top
+ * (side > 0) or whose low its bottom (side < 0), or 0 when none does.  The peer scans
+ * forward from each group head, which is quadratic when nothing sweeps the band; here
+ * one forward sweep over a heap of the open bands answers all swings, heads or not.
+ * Keys are negated for lows so that the heap's minimum is always reached first.
+ */
 static void
-liquidity_side (const double *swing_high_low,
-                const double *swing_level,
+find_sweeps (const double *extreme,
+             guint         n,
+             double        side,
+             const guint  *rows,
+             const double *band_edge,
+             guint         count,
+             guint        *swept)
+{
+  PerpHeap heap;
+  guint next = 0;
+  guint k;
+
+  perp_heap_init (&heap, count);
+  for (guint j = 0; j < n; j++)
+    {
+      double threshold = side * extreme[j];
+
+      /* Swing rows increase: the one on row j - 1 starts looking at row j. */
+      if (next < count && rows[next] + 1 == j)
+        {
+          double key = side * band_edge[next];
+
+          swept[next] = 0;
+          if (!isnan (key))
+            perp_heap_push (&heap, key, next);
+          next++;
+        }
+
+      while (perp_heap_pop_below (&heap, threshold, TRUE, &k))
+        swept[k] = j;
+    }
+  /* A swing on the last row has no row to search. */
+  for (; next < count; next++)
+    swept[next] = 0;
+
+  perp_heap_clear (&heap);
+}
+
+static void
+liquidity_side (const double *swing_level,
+                const double *extreme,
                 guint         n,
                 double        side,
-                const double *extreme,
+                const guint  *rows,
+                guint         n_swings,
                 double        pip_range,
                 double       *liquidity,
                 double       *level,
                 double       *end,
                 double       *swept)
 {
-  g_autofree guint *rows = NULL;
-  g_autofree LevelKey *keys = NULL;
+  g_autofree guint64 *sort_keys = NULL;
+  g_autofree guint *order = NULL;
+  g_autofree double *levels = NULL;
+  g_autofree double *band_edge = NULL;
   g_autofree guint *sorted_pos = NULL;
   g_autofree guint *alive = NULL;
-  MaxTree tree = { NULL, 0 };
+  g_autofree guint *swept_rows = NULL;
   gsize tree_size;
-  guint n_swings = 0;
-  guint i;
   guint k;
-
-  for (i = 0; i < n; i++)
-    if (swing_high_low[i] == side)
-      n_swings++;
 
   if (n_swings == 0)
     return;
 
-  rows = g_new (guint, n_swings);
-  keys = g_new (LevelKey, n_swings);
+  sort_keys = g_new (guint64, n_swings);
+  levels = g_new (double, n_swings);
+  band_edge = g_new (double, n_swings);
+  order = g_new (guint, n_swings);
   sorted_pos = g_new (guint, n_swings);
+  swept_rows = g_new (guint, n_swings);
 
-  k = 0;
-  for (i = 0; i < n; i++)
-    if (swing_high_low[i] == side)
-      {
-        rows[k] = i;
-        keys[k].level = swing_level[i];
-        keys[k].ordinal = k;
-        k++;
-      }
-
-  qsort (keys, n_swings, sizeof *keys, level_key_compare);
   for (k = 0; k < n_swings; k++)
-    sorted_pos[keys[k].ordinal] = k;
+    {
+      double head_level = swing_level[rows[k]];
+
+      levels[k] = head_level;
+      sort_keys[k] = level_sort_key (head_level);
+      /* Equal highs are swept upwards through level + pip, equal lows downwards. */
+      band_edge[k] = side > 0 ? head_level + pip_range : head_level - pip_range;
+    }
+
+  sort_by_key (sort_keys, n_swings, order);
+  for (k = 0; k < n_swings; k++)
+    sorted_pos[order[k]] = k;
+
+  find_sweeps (extreme, n, side, rows, band_edge, n_swings, swept_rows);
 
   /*
    * The peer's inner loop visits every later unconsumed swing before the sweep and takes
@@ -199,20 +223,17 @@ liquidity_side (const double *swing_high_low,
     tree_size <<= 1;
   alive = g_new (guint, 2 * tree_size);
   for (k = 0; k < tree_size; k++)
-    alive[tree_size + k] = k < n_swings ? keys[k].ordinal : G_MAXUINT;
+    alive[tree_size + k] = k < n_swings ? order[k] : G_MAXUINT;
   for (k = (guint) tree_size - 1; k >= 1; k--)
     alive[k] = MIN (alive[2 * k], alive[2 * k + 1]);
-
-  /* Equal lows are swept downwards: search -low >= -(level - pip). */
-  max_tree_init (&tree, extreme, n, side < 0);
 
   for (k = 0; k < n_swings; k++)
     {
       guint row = rows[k];
-      double head_level = swing_level[row];
+      double head_level = levels[k];
       double range_low = head_level - pip_range;
       double range_high = head_level + pip_range;
-      gint64 swept_row;
+      guint swept_row;
       gsize lo_pos;
       gsize hi_pos;
       gsize a;
@@ -226,13 +247,7 @@ liquidity_side (const double *swing_high_low,
         continue;
 
       min_tree_remove (alive, tree_size, sorted_pos[k]);
-
-      if (side > 0)
-        swept_row = max_tree_first_at_least (&tree, (gsize) row + 1, range_high);
-      else
-        swept_row = max_tree_first_at_least (&tree, (gsize) row + 1, -range_low);
-      if (swept_row < 0)
-        swept_row = 0;
+      swept_row = swept_rows[k];
 
       /* Band slice [lo_pos, hi_pos) in level order. */
       a = 0;
@@ -241,7 +256,7 @@ liquidity_side (const double *swing_high_low,
         {
           gsize mid = a + (b - a) / 2;
 
-          if (keys[mid].level < range_low)
+          if (levels[order[mid]] < range_low)
             a = mid + 1;
           else
             b = mid;
@@ -252,7 +267,7 @@ liquidity_side (const double *swing_high_low,
         {
           gsize mid = a + (b - a) / 2;
 
-          if (keys[mid].level <= range_high)
+          if (levels[order[mid]] <= range_high)
             a = mid + 1;
           else
             b = mid;
@@ -288,7 +303,7 @@ liquidity_side (const double *swing_high_low,
           if (swept_row != 0 && member_row >= swept_row)
             break;
 
-          sum += swing_level[member_row];
+          sum += levels[best];
           count++;
           group_end = member_row;
 
@@ -303,8 +318,6 @@ liquidity_side (const double *swing_high_low,
           swept[row] = _perp_smc_f32 ((double) swept_row);
         }
     }
-
-  max_tree_clear (&tree);
 }
 
 /**
@@ -330,11 +343,15 @@ perp_smc_liquidity (const PerpCandles *candles,
                     double            *end,
                     double            *swept)
 {
+  g_autofree guint *high_rows = NULL;
+  g_autofree guint *low_rows = NULL;
   const double *high;
   const double *low;
   double max_high;
   double min_low;
   double pip_range;
+  guint n_high = 0;
+  guint n_low = 0;
   guint n;
   guint i;
 
@@ -362,9 +379,20 @@ perp_smc_liquidity (const PerpCandles *candles,
 
   pip_range = (max_high - min_low) * range_percent;
 
-  liquidity_side (swing_high_low, swing_level, n, 1.0, high, pip_range,
+  /* The rows of the swings, each side in row order. */
+  high_rows = g_new (guint, n);
+  low_rows = g_new (guint, n);
+  for (i = 0; i < n; i++)
+    {
+      high_rows[n_high] = i;
+      n_high += swing_high_low[i] == 1.0;
+      low_rows[n_low] = i;
+      n_low += swing_high_low[i] == -1.0;
+    }
+
+  liquidity_side (swing_level, high, n, 1.0, high_rows, n_high, pip_range,
                   liquidity, level, end, swept);
-  liquidity_side (swing_high_low, swing_level, n, -1.0, low, pip_range,
+  liquidity_side (swing_level, low, n, -1.0, low_rows, n_low, pip_range,
                   liquidity, level, end, swept);
 }
 
@@ -430,18 +458,23 @@ perp_smc_previous_high_low (const PerpCandles *candles,
   g_autofree gint64 *labels = NULL;
   g_autofree double *period_high = NULL;
   g_autofree double *period_low = NULL;
-  g_autofree gint64 *candle_label = NULL;
   const gint64 *open_time;
   const double *high;
   const double *low;
   guint n_periods = 0;
   guint n;
   guint i;
-  guint start;
   guint before = 0;
+  gint64 period_end = G_MININT64;
   gint64 group = G_MININT64;
   double run_high = 0;
   double run_low = 0;
+  double ph_f32 = NAN;
+  double pl_f32 = NAN;
+  double current_high = 0;
+  double current_low = 0;
+  /* A flag as a double without a conversion per row. */
+  static const double zero_one[2] = { 0.0, 1.0 };
 
   g_return_if_fail (candles != NULL);
   g_return_if_fail (time_frame == PERP_SMC_TIME_FRAME_4H ||
@@ -459,47 +492,59 @@ perp_smc_previous_high_low (const PerpCandles *candles,
   high = perp_candles_get_high (candles);
   low = perp_candles_get_low (candles);
 
-  candle_label = g_new (gint64, n);
   labels = g_new (gint64, n);
   period_high = g_new (double, n);
   period_low = g_new (double, n);
 
-  for (i = 0; i < n; i++)
-    candle_label[i] = period_label (open_time[i], time_frame);
-
   /*
-   * Open times increase, so each period is one run of rows, and only periods holding a
-   * candle exist, as after the peer's dropna().
+   * One pass.  Open times increase, so each period is one run of rows, and only periods
+   * holding a candle exist, as after the peer's dropna(); the label (a division) is
+   * only worked out when a candle leaves the current period.  The reference period
+   * always lies before the current one (its label is at least two labels back), so its
+   * extremes are final by the time a row reads them.
    */
-  for (start = 0; start < n; )
+  for (i = 0; i < n; i++)
     {
-      guint stop = start;
-      double ph = high[start];
-      double pl = low[start];
+      gint64 t = open_time[i];
+      gint64 reference;
 
-      while (stop < n && candle_label[stop] == candle_label[start])
+      if (t >= period_end)
         {
-          ph = MAX (ph, high[stop]);
-          pl = MIN (pl, low[stop]);
-          stop++;
+          gint64 label = period_label (t, time_frame);
+
+          switch (time_frame)
+            {
+            case PERP_SMC_TIME_FRAME_4H:
+              period_end = label + 4 * PERP_MS_PER_HOUR;
+              break;
+            case PERP_SMC_TIME_FRAME_1D:
+            case PERP_SMC_TIME_FRAME_W:   /* labelled with its last day */
+              period_end = label + PERP_MS_PER_DAY;
+              break;
+            default:
+              g_assert_not_reached ();
+            }
+
+          /* The period that ends here is final: store its extremes. */
+          if (n_periods > 0)
+            {
+              period_high[n_periods - 1] = current_high;
+              period_low[n_periods - 1] = current_low;
+            }
+          labels[n_periods] = label;
+          current_high = high[i];
+          current_low = low[i];
+          n_periods++;
+        }
+      else
+        {
+          current_high = MAX (current_high, high[i]);
+          current_low = MIN (current_low, low[i]);
         }
 
-      labels[n_periods] = candle_label[start];
-      period_high[n_periods] = ph;
-      period_low[n_periods] = pl;
-      n_periods++;
-
-      start = stop;
-    }
-
-  for (i = 0; i < n; i++)
-    {
-      gint64 reference;
-      double ph_f32;
-      double pl_f32;
-
-      /* searchsorted(labels, t, side="left"): labels strictly before t. */
-      while (before < n_periods && labels[before] < open_time[i])
+      /* searchsorted(labels, t, side="left"): labels strictly before t.  Later
+       * periods' labels all lie after t. */
+      while (before < n_periods && labels[before] < t)
         before++;
 
       reference = (gint64) before - 2;
@@ -510,6 +555,15 @@ perp_smc_previous_high_low (const PerpCandles *candles,
           group = reference;
           run_high = high[i];
           run_low = low[i];
+          if (reference >= 0)
+            {
+              ph_f32 = _perp_smc_f32 (period_high[reference]);
+              pl_f32 = _perp_smc_f32 (period_low[reference]);
+            }
+          else
+            {
+              ph_f32 = pl_f32 = NAN;
+            }
         }
       else
         {
@@ -517,21 +571,11 @@ perp_smc_previous_high_low (const PerpCandles *candles,
           run_low = MIN (run_low, low[i]);
         }
 
-      if (reference < 0)
-        {
-          previous_high[i] = NAN;
-          previous_low[i] = NAN;
-          broken_high[i] = 0;
-          broken_low[i] = 0;
-          continue;
-        }
-
-      ph_f32 = _perp_smc_f32 (period_high[reference]);
-      pl_f32 = _perp_smc_f32 (period_low[reference]);
+      /* Before the first reference period: NaN levels, and NaN compares false. */
       previous_high[i] = ph_f32;
       previous_low[i] = pl_f32;
-      broken_high[i] = run_high > ph_f32 ? 1 : 0;
-      broken_low[i] = run_low < pl_f32 ? 1 : 0;
+      broken_high[i] = zero_one[run_high > ph_f32];
+      broken_low[i] = zero_one[run_low < pl_f32];
     }
 }
 

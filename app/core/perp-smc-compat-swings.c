@@ -18,8 +18,8 @@
  * The peer's swing-based functions (DEFINITIONS.md sections 1-4 and 8), reproduced row
  * by row.  The peer answers "first row after r where price crosses x" with a fresh scan
  * per signal, and walks every active order block on every candle; both are quadratic on
- * long series.  Here the same answers come from monotone stacks and heaps, so a million
- * candles cost well under a second.
+ * long series.  Here the same answers come from window extremes (van Herk/Gil-Werman)
+ * and heaps, in a few passes over the arrays, mostly without branches on the prices.
  *
  * float32: where the peer keeps a level in a float32 array, the level is rounded with
  * (float) once and then held as that value widened to double, so every decision and
@@ -30,163 +30,307 @@
 
 /* ---------------------------------------------------------------- first reach */
 
-static inline gboolean
-reaches (double   price,
-         double   limit,
-         gboolean upward,
-         gboolean strict)
+/* How the rows labelled +1, or -1, reach their limit: price[j] * sign crossing
+ * limit[r] * sign from below, so that "reached" is always "at or above the key". */
+typedef struct
 {
-  if (upward)
-    return strict ? price > limit : price >= limit;
+  const double *price;
+  const double *limit;
+  double        sign;
+} ReachSide;
 
-  return strict ? price < limit : price <= limit;
+/* The first of rows j .. j+3 (and before n) where side's price reaches key, or NO_ROW.
+ * Four comparisons without a branch between them, then one on the outcome. */
+static inline guint
+reach_nearby (const ReachSide *side,
+              double           key,
+              guint            j,
+              guint            n,
+              gboolean         strict)
+{
+  const double *p = side->price;
+  double sign = side->sign;
+  guint mask;
+
+  if (j + 4 > n)
+    {
+      for (guint k = j; k < n; k++)
+        if (strict ? sign * p[k] > key : sign * p[k] >= key)
+          return k;
+      return NO_ROW;
+    }
+
+  if (strict)
+    mask = (guint) (sign * p[j] > key) | (guint) (sign * p[j + 1] > key) << 1 |
+           (guint) (sign * p[j + 2] > key) << 2 | (guint) (sign * p[j + 3] > key) << 3;
+  else
+    mask = (guint) (sign * p[j] >= key) | (guint) (sign * p[j + 1] >= key) << 1 |
+           (guint) (sign * p[j + 2] >= key) << 2 | (guint) (sign * p[j + 3] >= key) << 3;
+
+  return mask != 0 ? j + (guint) g_bit_nth_lsf (mask, -1) : NO_ROW;
 }
 
-/* For each row r with labels[r] == label: the first row j >= r + 2 whose price reaches
- * limit[r], or 0 when none does (the peer's `np.argmax (mask[r + 2:])`).  One forward
- * sweep over a heap of the open levels: each candle costs one comparison with the level
- * nearest to being reached, each level a push and a pop; the peer rescans the rest of
- * the series for every level.
- *
- * Keys are negated for a falling price so that the heap's minimum is always the level
- * reached first; "reaches" is strict (>, <) or inclusive (>=, <=). */
+/* Row r's level: answered from the next few rows when it is reached there (most gaps
+ * are filled within four candles), else left to the heap, which cannot pop it before
+ * its first reach. */
+static inline void
+open_level (PerpHeap        *heap,
+            const ReachSide *side,
+            guint            r,
+            guint            n,
+            gboolean         strict,
+            gboolean         look_ahead,
+            double          *found)
+{
+  double key = side->sign * side->limit[r];
+  guint first = look_ahead ? reach_nearby (side, key, r + 2, n, strict) : NO_ROW;
+
+  if (first != NO_ROW)
+    {
+      found[r] = (double) first;
+    }
+  else
+    {
+      found[r] = 0.0;
+      perp_heap_push (heap, key, r);
+    }
+}
+
+/* For each row r labelled +1 or -1: the first row j >= r + 2 whose price (of that
+ * label's side) reaches limit[r], or 0 when none does (the peer's
+ * `np.argmax (mask[r + 2:])`).  One forward sweep over two heaps of the open levels,
+ * one per label: each candle costs one comparison with each heap's level nearest to
+ * being reached, each level a push and a pop; the peer rescans the rest of the series
+ * for every level.  "Reaches" is strict (>, <) or inclusive (>=, <=).  With
+ * look_ahead, levels reached within four rows of opening skip the heap. */
 static void
-find_first_reach (const double *price,
-                  guint         n,
-                  gboolean      upward,
+find_first_reach (guint         n,
                   gboolean      strict,
+                  gboolean      look_ahead,
                   const double *labels,
-                  double        label,
-                  const double *limit,
+                  ReachSide     up,
+                  ReachSide     down,
                   double       *found)
 {
-  PerpHeap heap;
-  double sign = upward ? 1.0 : -1.0;
+  PerpHeap up_heap;
+  PerpHeap down_heap;
   guint row;
 
-  perp_heap_init (&heap, n);
+  perp_heap_init (&up_heap, n / 8);
+  perp_heap_init (&down_heap, n / 8);
 
-  for (guint j = 0; j < n; j++)
+  for (guint j = 2; j < n; j++)
     {
-      double threshold = sign * price[j];
+      double label = labels[j - 2];
+      double up_threshold = up.sign * up.price[j];
+      double down_threshold = down.sign * down.price[j];
 
-      if (j >= 2 && labels[j - 2] == label)
-        {
-          found[j - 2] = 0.0;
-          perp_heap_push (&heap, sign * limit[j - 2], j - 2);
-        }
+      if (label == 1.0)
+        open_level (&up_heap, &up, j - 2, n, strict, look_ahead, found);
+      else if (label == -1.0)
+        open_level (&down_heap, &down, j - 2, n, strict, look_ahead, found);
 
-      while (perp_heap_pop_below (&heap, threshold, !strict, &row))
+      while (perp_heap_pop_below (&up_heap, up_threshold, !strict, &row))
+        found[row] = (double) j;
+      while (perp_heap_pop_below (&down_heap, down_threshold, !strict, &row))
         found[row] = (double) j;
     }
 
   /* The last two rows can carry a label but have no row to search from. */
   for (guint r = n >= 2 ? n - 2 : 0; r < n; r++)
-    if (labels[r] == label)
+    if (labels[r] == 1.0 || labels[r] == -1.0)
       found[r] = 0.0;
 
-  perp_heap_clear (&heap);
+  perp_heap_clear (&up_heap);
+  perp_heap_clear (&down_heap);
 }
 
 /* ---------------------------------------------------------------- swing_highs_lows */
 
-/* Writes mark into out[i] (where still NaN) when x[i] is the extreme of x[i-L+1 .. i+L].
- * The peer rolls a 2L window over x shifted L rows up, so the window must also start
- * at row >= 0 of the shifted series: i >= 2L-1, not just L-1. */
-static void
-mark_window_extremes (const double *x,
-                      guint         n,
-                      guint         length,
-                      gboolean      want_max,
-                      double        mark,
-                      double       *out)
+/* The window extremes below come from the van Herk/Gil-Werman split: cut the series
+ * into blocks of the window's width w; any w consecutive rows then span at most two
+ * blocks, so their extreme is the larger of a suffix extreme of the first block and a
+ * prefix extreme of the second.  Three comparisons per candle and side, none of them a
+ * branch on the prices (a monotone deque mispredicts about twice a candle). */
+static inline double
+max2 (double a,
+      double b)
 {
-  g_autofree guint *deque = NULL;
-  guint head = 0;
-  guint tail = 0;
-  guint window = 2 * length;
-
-  if (length == 0 || length > n / 3)
-    return;
-
-  deque = g_new (guint, n);
-  for (guint e = 0; e < n; e++)
-    {
-      while (tail > head && !reaches (x[deque[tail - 1]], x[e], want_max, TRUE))
-        tail--;
-      deque[tail++] = e;
-      if (deque[head] + window <= e)
-        head++;
-
-      if (e >= 3 * length - 1)
-        {
-          guint i = e - length;
-
-          if (isnan (out[i]) && x[i] == x[deque[head]])
-            out[i] = mark;
-        }
-    }
+  return a > b ? a : b;
 }
 
-/* Equivalent to the peer's repeated pairwise passes: of each run of same-type swings
- * only the most extreme survives, the earliest on ties. */
-static void
-keep_run_extremes (const double *high,
-                   const double *low,
-                   guint         n,
-                   double       *high_low)
+static inline double
+min2 (double a,
+      double b)
 {
-  guint best = NO_ROW;
+  return a < b ? a : b;
+}
 
-  for (guint i = 0; i < n; i++)
+/* suffix_high[j] = max of high[j .. end of j's block], suffix_low[j] likewise. */
+static void
+block_suffix_extremes (const double *high,
+                       const double *low,
+                       guint         n,
+                       guint         window,
+                       double       *suffix_high,
+                       double       *suffix_low)
+{
+  guint block_start = (n - 1) / window * window;
+  double h = high[n - 1];
+  double l = low[n - 1];
+
+  for (guint j = n; j-- > 0;)
     {
-      gboolean beyond;
-
-      if (isnan (high_low[i]))
-        continue;
-
-      if (best == NO_ROW || high_low[i] != high_low[best])
+      if (j == block_start + window - 1 || j == n - 1)
         {
-          best = i;
-          continue;
-        }
-
-      beyond = high_low[i] > 0 ? high[i] > high[best] : low[i] < low[best];
-      if (beyond)
-        {
-          high_low[best] = NAN;
-          best = i;
+          h = high[j];
+          l = low[j];
         }
       else
         {
-          high_low[i] = NAN;
+          h = max2 (h, high[j]);
+          l = min2 (l, low[j]);
+        }
+      suffix_high[j] = h;
+      suffix_low[j] = l;
+      if (j == block_start)
+        block_start -= window;
+    }
+}
+
+/* Marks every row i whose high (low) is the extreme of rows i-L+1 .. i+L: +1 for a
+ * high, else -1 for a low, else NaN, and writes the level with it.  The peer rolls a 2L
+ * window over the series shifted L rows up, so the window must also start at row >= 0
+ * of the shifted series: i >= 2L-1, not just L-1.  The rows of the candidates go to
+ * rows[], in order; returns their number. */
+static guint
+mark_window_extremes (const double *high,
+                      const double *low,
+                      guint         n,
+                      guint         length,
+                      double       *high_low,
+                      double       *level,
+                      guint        *rows)
+{
+  g_autofree double *suffix_high = NULL;
+  g_autofree double *suffix_low = NULL;
+  guint window = 2 * length;
+  guint count = 0;
+  guint phase = 0;
+  double prefix_high = 0.0;
+  double prefix_low = 0.0;
+  guint first;
+  guint last;
+
+  if (length == 0 || length > n / 3)
+    {
+      _perp_smc_fill (high_low, n, NAN);
+      _perp_smc_fill (level, n, NAN);
+      return 0;
+    }
+
+  suffix_high = g_new (double, n);
+  suffix_low = g_new (double, n);
+  block_suffix_extremes (high, low, n, window, suffix_high, suffix_low);
+
+  /* Candidate i's window ends at row e = i + L: the prefix extremes run up to e. */
+  first = 2 * length - 1;
+  last = n - 1 - length;
+  _perp_smc_fill (high_low, first, NAN);
+  _perp_smc_fill (level, first, NAN);
+  _perp_smc_fill (high_low + last + 1, n - 1 - last, NAN);
+  _perp_smc_fill (level + last + 1, n - 1 - last, NAN);
+  for (guint e = 0; e < first + length; e++)
+    {
+      prefix_high = phase == 0 ? high[e] : max2 (prefix_high, high[e]);
+      prefix_low = phase == 0 ? low[e] : min2 (prefix_low, low[e]);
+      phase = phase + 1 == window ? 0 : phase + 1;
+    }
+  for (guint i = first; i <= last; i++)
+    {
+      guint e = i + length;
+      guint s = i + 1 - length;
+      double window_high;
+      double window_low;
+      gboolean is_high;
+      gboolean is_low;
+
+      prefix_high = phase == 0 ? high[e] : max2 (prefix_high, high[e]);
+      prefix_low = phase == 0 ? low[e] : min2 (prefix_low, low[e]);
+      phase = phase + 1 == window ? 0 : phase + 1;
+
+      window_high = max2 (suffix_high[s], prefix_high);
+      window_low = min2 (suffix_low[s], prefix_low);
+      is_high = high[i] == window_high;
+      is_low = low[i] == window_low;
+
+      high_low[i] = _perp_smc_pick (is_high, 1.0, is_low, -1.0, NAN);
+      level[i] = _perp_smc_pick (is_high, high[i], is_low, low[i], NAN);
+      rows[count] = i;
+      count += is_high | is_low;
+    }
+
+  return count;
+}
+
+/* Equivalent to the peer's repeated pairwise passes: of each run of same-type swings
+ * only the most extreme survives, the earliest on ties.  Compacts rows[] to the
+ * survivors and returns their number. */
+static guint
+keep_run_extremes (const double *high,
+                   const double *low,
+                   guint        *rows,
+                   guint         count,
+                   double       *high_low,
+                   double       *level)
+{
+  guint kept = 0;
+
+  for (guint k = 0; k < count; k++)
+    {
+      guint i = rows[k];
+      guint best;
+      gboolean beyond;
+
+      if (kept == 0 || high_low[i] != high_low[rows[kept - 1]])
+        {
+          rows[kept++] = i;
+          continue;
+        }
+
+      best = rows[kept - 1];
+      beyond = high_low[i] > 0 ? high[i] > high[best] : low[i] < low[best];
+      if (beyond)
+        {
+          high_low[best] = level[best] = NAN;
+          rows[kept - 1] = i;
+        }
+      else
+        {
+          high_low[i] = level[i] = NAN;
         }
     }
+
+  return kept;
 }
 
 /* The peer's artificial swings on the first and last rows. */
 static void
-add_bookends (guint   n,
-              double *high_low)
+add_bookends (const double *high,
+              const double *low,
+              guint         n,
+              const guint  *rows,
+              guint         count,
+              double       *high_low,
+              double       *level)
 {
-  guint first = NO_ROW;
-  guint last = NO_ROW;
-
-  for (guint i = 0; i < n; i++)
-    {
-      if (!isnan (high_low[i]))
-        {
-          if (first == NO_ROW)
-            first = i;
-          last = i;
-        }
-    }
-
-  if (first == NO_ROW)
+  if (count == 0)
     return;
 
-  high_low[0] = -high_low[first];
-  high_low[n - 1] = -high_low[last];
+  high_low[0] = -high_low[rows[0]];
+  high_low[n - 1] = -high_low[rows[count - 1]];
+  level[0] = high_low[0] > 0 ? high[0] : low[0];
+  level[n - 1] = high_low[n - 1] > 0 ? high[n - 1] : low[n - 1];
 }
 
 void
@@ -195,8 +339,10 @@ perp_smc_swing_highs_lows (const PerpCandles *candles,
                            double            *high_low,
                            double            *level)
 {
+  g_autofree guint *rows = NULL;
   const double *high;
   const double *low;
+  guint count;
   guint n;
 
   g_return_if_fail (candles != NULL);
@@ -208,19 +354,10 @@ perp_smc_swing_highs_lows (const PerpCandles *candles,
   high = perp_candles_get_high (candles);
   low = perp_candles_get_low (candles);
 
-  _perp_smc_fill (high_low, n, NAN);
-  mark_window_extremes (high, n, swing_length, TRUE, 1.0, high_low);
-  mark_window_extremes (low, n, swing_length, FALSE, -1.0, high_low);
-  keep_run_extremes (high, low, n, high_low);
-  add_bookends (n, high_low);
-
-  for (guint i = 0; i < n; i++)
-    {
-      if (isnan (high_low[i]))
-        level[i] = NAN;
-      else
-        level[i] = high_low[i] > 0 ? high[i] : low[i];
-    }
+  rows = g_new (guint, MAX (n, 1));
+  count = mark_window_extremes (high, low, n, swing_length, high_low, level, rows);
+  count = keep_run_extremes (high, low, rows, count, high_low, level);
+  add_bookends (high, low, n, rows, count, high_low, level);
 }
 
 /* ---------------------------------------------------------------- fvg */
@@ -268,34 +405,38 @@ perp_smc_fvg (const PerpCandles *candles,
   low = perp_candles_get_low (candles);
   close = perp_candles_get_close (candles);
 
-  _perp_smc_fill (fvg, n, NAN);
-  _perp_smc_fill (top, n, NAN);
-  _perp_smc_fill (bottom, n, NAN);
-  _perp_smc_fill (mitigated_index, n, NAN);
+  if (n == 0)
+    return;
 
+  /* Every row is written once, without a branch on the prices: a gap is as likely as
+   * not, which no predictor guesses. */
+  fvg[0] = top[0] = bottom[0] = mitigated_index[0] = NAN;
+  fvg[n - 1] = top[n - 1] = bottom[n - 1] = mitigated_index[n - 1] = NAN;
   for (guint i = 1; i + 1 < n; i++)
     {
-      if (close[i] > open[i] && high[i - 1] < low[i + 1])
-        {
-          fvg[i] = 1.0;
-          top[i] = low[i + 1];
-          bottom[i] = high[i - 1];
-        }
-      else if (close[i] < open[i] && low[i - 1] > high[i + 1])
-        {
-          fvg[i] = -1.0;
-          top[i] = low[i - 1];
-          bottom[i] = high[i + 1];
-        }
+      double before_high = high[i - 1];
+      double before_low = low[i - 1];
+      double after_high = high[i + 1];
+      double after_low = low[i + 1];
+      gboolean bullish = (close[i] > open[i]) & (before_high < after_low);
+      gboolean bearish = (close[i] < open[i]) & (before_low > after_high);
+
+      fvg[i] = _perp_smc_pick (bullish, 1.0, bearish, -1.0, NAN);
+      top[i] = _perp_smc_pick (bullish, after_low, bearish, before_low, NAN);
+      bottom[i] = _perp_smc_pick (bullish, before_high, bearish, after_high, NAN);
+      mitigated_index[i] = NAN;
     }
 
   if (join_consecutive)
     join_consecutive_gaps (n, fvg, top, bottom);
 
   /* Mitigation is the first touch of the near edge, so only the low matters for a
-   * bullish gap and only the high for a bearish one. */
-  find_first_reach (low, n, FALSE, FALSE, fvg, 1.0, top, mitigated_index);
-  find_first_reach (high, n, TRUE, FALSE, fvg, -1.0, bottom, mitigated_index);
+   * bullish gap (falling to its top) and only the high for a bearish one (rising to
+   * its bottom). */
+  find_first_reach (n, FALSE, TRUE, fvg,
+                    (ReachSide) { low, top, -1.0 },
+                    (ReachSide) { high, bottom, 1.0 },
+                    mitigated_index);
 }
 
 /* ---------------------------------------------------------------- bos_choch */
@@ -437,8 +578,10 @@ perp_smc_bos_choch (const PerpCandles *candles,
   for (guint i = 0; i < n; i++)
     direction[i] = isnan (bos[i]) ? choch[i] : bos[i];
 
-  find_first_reach (rise_price, n, TRUE, TRUE, direction, 1.0, level, broken_index);
-  find_first_reach (fall_price, n, FALSE, TRUE, direction, -1.0, level, broken_index);
+  find_first_reach (n, TRUE, FALSE, direction,
+                    (ReachSide) { rise_price, level, 1.0 },
+                    (ReachSide) { fall_price, level, -1.0 },
+                    broken_index);
   drop_superseded (n, bos, choch, level, broken_index);
 }
 
@@ -502,7 +645,9 @@ breaker_threshold (const ObBook *book,
   return bullish ? book->high[i] : -book->low[i];
 }
 
-/* A breaker that price trades back through (always the wick) leaves the output. */
+/* A breaker that price trades back through (always the wick) leaves the output.  The
+ * peer zeroes its row and blanks zero rows at the end; here the row is blanked at once,
+ * which saves a pass over six columns (see add_block for the mitigated index). */
 static void
 erase_reclaimed (ObBook   *book,
                  PerpHeap *breakers,
@@ -513,12 +658,12 @@ erase_reclaimed (ObBook   *book,
 
   while (perp_heap_pop_below (breakers, breaker_threshold (book, i, bullish), FALSE, &row))
     {
-      book->ob[row] = 0.0;
-      book->top[row] = 0.0;
-      book->bottom[row] = 0.0;
-      book->ob_volume[row] = 0.0;
-      book->mitigated[row] = 0.0;
-      book->percentage[row] = 0.0;
+      book->ob[row] = NAN;
+      book->top[row] = NAN;
+      book->bottom[row] = NAN;
+      book->ob_volume[row] = NAN;
+      book->mitigated[row] = NAN;
+      book->percentage[row] = NAN;
     }
 }
 
@@ -588,6 +733,9 @@ add_block (ObBook   *book,
       book->bottom[row] = _perp_smc_f32 (book->low[row]);
     }
   store_volumes (book, i, row);
+  /* The peer's zero: never mitigated, unless the other pass's block on this row was. */
+  if (isnan (book->mitigated[row]))
+    book->mitigated[row] = 0.0;
 
   if (book->breaker[row])
     perp_heap_push (breakers, breaker_key (book, row, bullish), row);
@@ -602,9 +750,14 @@ ob_pass (ObBook   *book,
   PerpHeap fresh;
   PerpHeap breakers;
   double swing_type = bullish ? 1.0 : -1.0;
-  guint swing = NO_ROW;
-  guint extreme = NO_ROW;   /* lowest low (bullish) or highest high since the swing */
-  gboolean swing_used = FALSE;
+  /* Prices times sign make every test "above": the break is close > swing high
+   * (bullish) or close < swing low, the block candle the lowest low or highest high. */
+  double sign = bullish ? 1.0 : -1.0;
+  const double *swing_price = bullish ? book->high : book->low;
+  const double *block_price = bullish ? book->low : book->high;
+  double trigger = INFINITY;     /* sign * the swing's level until it breaks, else +inf */
+  double deepest = -INFINITY;    /* -sign * block_price[extreme], -inf for none */
+  guint extreme = NO_ROW;        /* lowest low (bullish) or highest high since the swing */
 
   perp_heap_init (&fresh, book->n);
   perp_heap_init (&breakers, book->n);
@@ -614,25 +767,30 @@ ob_pass (ObBook   *book,
       erase_reclaimed (book, &breakers, i, bullish);
       mitigate (book, &fresh, &breakers, i, bullish);
 
-      if (swing != NO_ROW && !swing_used &&
-          (bullish ? book->close[i] > book->high[swing] : book->close[i] < book->low[swing]))
+      /* Only the first break of each swing makes a block. */
+      if (sign * book->close[i] > trigger)
         {
-          swing_used = TRUE;
+          trigger = INFINITY;
           add_block (book, &fresh, &breakers, i, extreme, bullish);
         }
 
       if (book->swing[i] == swing_type)
         {
-          swing = i;
+          trigger = sign * swing_price[i];
           extreme = NO_ROW;
-          swing_used = FALSE;
+          deepest = -INFINITY;
         }
-      else if (swing != NO_ROW &&
-               (extreme == NO_ROW ||
-                (bullish ? book->low[i] <= book->low[extreme]
-                         : book->high[i] >= book->high[extreme])))
+      else
         {
-          extreme = i;
+          /* Ties move the block to the later candle.  Before the first swing this
+           * tracks rows no block uses: the swing resets it. */
+          double depth = -sign * block_price[i];
+          gboolean deeper = depth >= deepest;
+
+          /* A mask, not a branch: a new extreme is a coin toss.  deepest only meets
+           * comparisons, so which of two equal zeros max2() keeps does not matter. */
+          extreme ^= (extreme ^ i) & -(guint) deeper;
+          deepest = max2 (depth, deepest);
         }
     }
 
@@ -684,31 +842,35 @@ perp_smc_ob (const PerpCandles *candles,
     .breaker = breaker,
   };
 
-  _perp_smc_fill (ob, n, 0.0);
-  _perp_smc_fill (top, n, 0.0);
-  _perp_smc_fill (bottom, n, 0.0);
-  _perp_smc_fill (ob_volume, n, 0.0);
-  _perp_smc_fill (mitigated_index, n, 0.0);
-  _perp_smc_fill (percentage, n, 0.0);
+  _perp_smc_fill (ob, n, NAN);
+  _perp_smc_fill (top, n, NAN);
+  _perp_smc_fill (bottom, n, NAN);
+  _perp_smc_fill (ob_volume, n, NAN);
+  _perp_smc_fill (mitigated_index, n, NAN);
+  _perp_smc_fill (percentage, n, NAN);
 
   ob_pass (&book, TRUE);
   ob_pass (&book, FALSE);
-
-  for (guint i = 0; i < n; i++)
-    {
-      if (ob[i] == 0.0)
-        ob[i] = top[i] = bottom[i] = ob_volume[i] = mitigated_index[i] = percentage[i] = NAN;
-    }
 }
 
 /* ---------------------------------------------------------------- retracements */
 
 /* Python's round() on a numpy float64 goes through np.round: scale, round half to even,
- * unscale.  nearbyint() rounds half to even in the default rounding mode. */
+ * unscale.  Adding and taking away 2^52 rounds to an integer, half to even, in the
+ * default rounding mode, as nearbyint() does, but inline rather than through a call per
+ * row; from 2^52 on every double is an integer already. */
 static inline double
 round_1dp (double x)
 {
-  return nearbyint (x * 10.0) / 10.0;
+  const double two52 = 4503599627370496.0;
+  double y = x * 10.0;
+
+  if (fabs (y) < two52)
+    {
+      y = copysign ((fabs (y) + two52) - two52, y);
+    }
+
+  return y / 10.0;
 }
 
 /* The peer's warm-up: rows are zeroed up to the third change of direction, and the
@@ -734,21 +896,6 @@ zero_warm_up (guint   n,
     }
 }
 
-/* np.roll (x, 1): every row shows the previous row's value, the first the last's. */
-static void
-roll_down_one (guint   n,
-               double *x)
-{
-  double last;
-
-  if (n == 0)
-    return;
-
-  last = x[n - 1];
-  memmove (x + 1, x, (n - 1) * sizeof (double));
-  x[0] = last;
-}
-
 void
 perp_smc_retracements (const PerpCandles *candles,
                        const double      *swing_high_low,
@@ -761,6 +908,8 @@ perp_smc_retracements (const PerpCandles *candles,
   const double *low;
   double top = 0.0;
   double bottom = 0.0;
+  double previous_direction = 0.0;
+  double previous_deepest = 0.0;
   guint n;
 
   g_return_if_fail (candles != NULL);
@@ -772,55 +921,61 @@ perp_smc_retracements (const PerpCandles *candles,
   high = perp_candles_get_high (candles);
   low = perp_candles_get_low (candles);
 
-  _perp_smc_fill (direction, n, 0.0);
-  _perp_smc_fill (current, n, 0.0);
-  _perp_smc_fill (deepest, n, 0.0);
-
+  /*
+   * The peer computes each row and then rolls the columns down by one (np.roll (x, 1):
+   * every row shows the previous row's value, the first the last's); here row i's
+   * values go straight to row i + 1, and the last row's to row 0.
+   */
   for (guint i = 0; i < n; i++)
     {
-      /* direction[i - 1] in Python: the last row (still 0) when i == 0 */
-      double before;
+      double dir;
+      double cur = 0.0;
+      double deep = 0.0;
+      guint out = i + 1 < n ? i + 1 : 0;
 
       if (swing_high_low[i] == 1.0)
         {
-          direction[i] = 1.0;
+          dir = 1.0;
           top = swing_level[i];
         }
       else if (swing_high_low[i] == -1.0)
         {
-          direction[i] = -1.0;
+          dir = -1.0;
           bottom = swing_level[i];
         }
       else
         {
-          direction[i] = i > 0 ? direction[i - 1] : 0.0;
+          dir = previous_direction;
         }
 
-      before = direction[i > 0 ? i - 1 : n - 1];
-      if (before == 1.0)
+      /* direction[i - 1] in Python: for i == 0 the last row, still 0 then. */
+      if (previous_direction == 1.0)
         {
           double divisor = top - bottom;
-          double carried = i > 0 && direction[i - 1] == 1.0 ? deepest[i - 1] : 0.0;
+          double carried = previous_deepest;
 
-          current[i] = divisor != 0.0
-                       ? round_1dp (100 - (((low[i] - bottom) / divisor) * 100))
-                       : 0.0;
-          deepest[i] = current[i] > carried ? current[i] : carried;
+          cur = divisor != 0.0
+                ? round_1dp (100 - (((low[i] - bottom) / divisor) * 100))
+                : 0.0;
+          deep = _perp_smc_pick (cur > carried, cur, FALSE, 0.0, carried);
         }
-      if (direction[i] == -1.0)
+      if (dir == -1.0)
         {
           double divisor = bottom - top;
-          double carried = i > 0 && direction[i - 1] == -1.0 ? deepest[i - 1] : 0.0;
+          double carried = previous_direction == -1.0 ? previous_deepest : 0.0;
 
-          current[i] = divisor != 0.0
-                       ? round_1dp (100 - ((high[i] - top) / divisor) * 100)
-                       : 0.0;
-          deepest[i] = current[i] > carried ? current[i] : carried;
+          cur = divisor != 0.0
+                ? round_1dp (100 - ((high[i] - top) / divisor) * 100)
+                : 0.0;
+          deep = _perp_smc_pick (cur > carried, cur, FALSE, 0.0, carried);
         }
+
+      direction[out] = dir;
+      current[out] = cur;
+      deepest[out] = deep;
+      previous_direction = dir;
+      previous_deepest = deep;
     }
 
-  roll_down_one (n, direction);
-  roll_down_one (n, current);
-  roll_down_one (n, deepest);
   zero_warm_up (n, direction, current, deepest);
 }
