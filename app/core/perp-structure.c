@@ -186,6 +186,15 @@ typedef struct
   gint32 end;
 } DayOffsets;
 
+/* UTC seconds from..to (inclusive) in which the time zone keeps one of its intervals,
+ * so one offset: see day_offsets (). */
+typedef struct
+{
+  gint64 from;
+  gint64 to;
+  gint32 offset;
+} ZoneSpan;
+
 /* A window (calendar period or killzone).  Its high and low are read off the history
  * when it closes (or when a reading asks), so a candle costs one comparison per window. */
 typedef struct
@@ -288,6 +297,7 @@ struct _PerpStructure
   guint                n_broken;
 
   DayOffsets           day_offsets[2];
+  ZoneSpan             zone_span;
   gint64               next_window_check;
   guint                n_windows;
   Window               windows[N_CALENDAR_SOURCES + PERP_STRUCTURE_MAX_KILLZONES];
@@ -1345,31 +1355,89 @@ local_day_of (const PerpStructure *self,
   return perp_floor_div (t + offset_ms, PERP_MS_PER_DAY);
 }
 
+/* Far enough from an interval's ends that a local time this far inside is no other
+ * interval's (a zone's offsets are under a day). */
+#define ZONE_MARGIN  (2 * 86400)
+#define ZONE_HORIZON (G_GINT64_CONSTANT (1) << 26) /* seconds looked ahead: two years */
+
+/* Learns how long from UTC second @u on the zone stays in the interval it is in at
+ * @u, to within an hour: the interval's index only grows with the time, so a
+ * bisection on GLib's lookup finds where it changes, in about 17 lookups where each
+ * day took one. */
+G_NO_INLINE static void
+zone_span_learn (PerpStructure *self,
+                 gint64         u)
+{
+  int interval = g_time_zone_find_interval (self->time_zone, G_TIME_TYPE_UNIVERSAL, u);
+  gint64 inside = u;
+  gint64 beyond = u + ZONE_HORIZON;
+
+  if (g_time_zone_find_interval (self->time_zone, G_TIME_TYPE_UNIVERSAL, beyond) == interval)
+    inside = beyond;
+  else
+    while (beyond - inside > 3600)
+      {
+        gint64 middle = inside + (beyond - inside) / 2;
+
+        if (g_time_zone_find_interval (self->time_zone, G_TIME_TYPE_UNIVERSAL, middle) == interval)
+          inside = middle;
+        else
+          beyond = middle;
+      }
+  self->zone_span.from = u;
+  self->zone_span.to = inside;
+  self->zone_span.offset = g_time_zone_get_offset (self->time_zone, interval);
+}
+
+/* Whether the local day @day, with the margin, lies in the span learnt. */
+static inline gboolean
+zone_span_covers (const PerpStructure *self,
+                  gint64               day)
+{
+  return day * 86400 - ZONE_MARGIN >= self->zone_span.from
+         && (day + 1) * 86400 + ZONE_MARGIN <= self->zone_span.to;
+}
+
 /* The zone's offset at local midnight starting @day and at the next one.  GLib's
- * lookups walk the zone's transitions, so the killzones of a day share one pair. */
+ * lookups walk the zone's transitions from the first (a few thousand instructions for
+ * America/New_York), so the killzones of a day share one pair, and the days inside one
+ * of the zone's intervals take its offset from the span learnt (zone_span_learn ()).
+ * That is what GLib answers for them: a local time a margin inside an interval is in
+ * no neighbour's local range, skipped or repeated.  Only the days around a clock
+ * change ask GLib. */
 static const DayOffsets *
 day_offsets (PerpStructure *self,
              gint64         day)
 {
   DayOffsets *cached = &self->day_offsets[day & 1];
+  gint64 u = day * 86400 - ZONE_MARGIN;
 
-  if (cached->day != day)
+  if (cached->day == day)
+    return cached;
+
+  /* Days come in order: one past the span learns the next.  (A day near the end of
+   * the span has a clock change close: GLib decides.) */
+  if (u < self->zone_span.from || u > self->zone_span.to)
+    zone_span_learn (self, u);
+  if (zone_span_covers (self, day))
+    cached->start = cached->end = self->zone_span.offset;
+  else
     {
       const DayOffsets *before = &self->day_offsets[(day - 1) & 1];
       gint64 midnight = day * 86400;
       gint64 next = midnight + 86400;
       int b = g_time_zone_adjust_time (self->time_zone, G_TIME_TYPE_DAYLIGHT, &next);
 
-      /* Days come in order: this day's start is the day before's end. */
+      /* This day's start is the day before's end. */
       if (before->day == day - 1)
         cached->start = before->end;
       else
         cached->start = g_time_zone_get_offset (self->time_zone,
                                                 g_time_zone_adjust_time (self->time_zone, G_TIME_TYPE_DAYLIGHT,
                                                                          &midnight));
-      cached->day = day;
       cached->end = g_time_zone_get_offset (self->time_zone, b);
     }
+  cached->day = day;
 
   return cached;
 }
@@ -1595,6 +1663,9 @@ reset_state (PerpStructure *self)
     }
 
   self->day_offsets[0].day = self->day_offsets[1].day = G_MININT64;
+  /* (An empty span: the first day learns one.) */
+  self->zone_span.from = G_MAXINT64;
+  self->zone_span.to = G_MININT64;
   self->next_window_check = G_MININT64;
   self->has_forming = FALSE;
   _perp_structure_live_reset (&self->live);

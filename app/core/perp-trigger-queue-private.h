@@ -26,9 +26,9 @@ G_BEGIN_DECLS
  * more instructions, 2^6 2 % more).  A window of PERP_TRIGGER_BUCKETS
  * consecutive buckets around the reach holds its entries unsorted, with a bitmap of the
  * buckets in use; every other key waits in a heap.  A drain empties the buckets below
- * the reach's bucket whole and looks at each entry of the reach's own bucket, so its
- * cost follows the entries taken and the distance the price moved, not the number
- * waiting.  When the reach strays from the middle half of the window, the window moves
+ * the reach's bucket whole and looks at each entry of the reach's own bucket (unless
+ * its smallest key is beyond the reach), so its cost follows the entries taken and the
+ * distance the price moved, not the number waiting.  When the reach strays from the middle half of the window, the window moves
  * to centre on it: the buckets it leaves go to the heap, and heap entries it now covers
  * come out of it.  A full bucket (many keys at one price) sends further keys to the
  * heap, which bounds the scans.
@@ -318,6 +318,8 @@ perp_trigger_queue_drain_slow (PerpTriggerQueue *queue,
                 out[n++] = items[e].payload;
               bucket->min = INFINITY;
             }
+          else if (reach < bucket->min)
+            break; /* nothing in it is reached: it stays as it is, the lowest in use */
           else
             {
               /* Added to a key taken (+inf or NaN after it, neither lowers a minimum),
