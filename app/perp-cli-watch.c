@@ -207,10 +207,12 @@ on_interrupt (gpointer user_data)
 {
   Session *session = user_data;
 
-  /* Ctrl-C: stop the feed (closes its connections) and leave the loop cleanly. */
+  /* Ctrl-C: stop the feed (closes its connections) and leave the loop cleanly.  The
+   * source stays: whoever added it removes it once the loop is over (removing it here
+   * too made that a GLib-CRITICAL on every Ctrl-C). */
   perp_feed_stop (session->feed);
   g_main_loop_quit (session->loop);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -645,7 +647,7 @@ on_duration_over (gpointer user_data)
   session->duration_over = TRUE;
   perp_feed_stop (session->feed);
   g_main_loop_quit (session->loop);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
 static void
