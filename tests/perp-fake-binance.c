@@ -889,7 +889,9 @@ scaled (const char *value,
 
   if (num == den)
     return g_strdup (value);
-  return g_strdup (g_ascii_dtostr (buf, sizeof buf, g_ascii_strtod (value, NULL) * num / den));
+  /* Plain decimals, as Binance writes them: the shortest round trip would switch to an
+   * exponent ("7.3e-06") for a small fraction of a candle, which no exchange sends. */
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.8f", g_ascii_strtod (value, NULL) * num / den));
 }
 
 /* The 12 kline fields of candle @index at fraction @num/@den (den = num: closed). */
@@ -2155,19 +2157,22 @@ fixture (const char *name)
 }
 
 /**
- * perp_fake_binance_new_empty:
+ * perp_fake_binance_new_with_exchange_info:
+ * @path: an exchangeInfo response; its symbols are the ones the server knows
  *
- * Returns: (transfer full) (nullable): a listening server with exchangeInfo only
+ * Needs no g_test_init(), unlike the constructors that load the test fixtures.
+ *
+ * Returns: (transfer full) (nullable): a listening server with that exchangeInfo only
  */
 PerpFakeBinance *
-perp_fake_binance_new_empty (GError **error)
+perp_fake_binance_new_with_exchange_info (const char  *path,
+                                          GError     **error)
 {
   g_autoptr(PerpFakeBinance) self = g_object_new (PERP_TYPE_FAKE_BINANCE, NULL);
-  g_autofree char *info = fixture ("exchangeInfo_BTC_ETH_FIL.json");
   g_autoslist(GUri) uris = NULL;
   int port;
 
-  if (!load_exchange_info (self, info, error))
+  if (!load_exchange_info (self, path, error))
     return NULL;
 
   self->server = soup_server_new (NULL, NULL);
@@ -2193,6 +2198,20 @@ perp_fake_binance_new_empty (GError **error)
   self->ws_url[PERP_FAKE_ENDPOINT_PUBLIC] = g_strdup_printf ("ws://127.0.0.1:%d/public", port);
 
   return g_steal_pointer (&self);
+}
+
+/**
+ * perp_fake_binance_new_empty:
+ *
+ * Returns: (transfer full) (nullable): a listening server with the fixtures'
+ *   exchangeInfo (BTCUSDT, ETHUSDT, FILUSDT) only
+ */
+PerpFakeBinance *
+perp_fake_binance_new_empty (GError **error)
+{
+  g_autofree char *info = fixture ("exchangeInfo_BTC_ETH_FIL.json");
+
+  return perp_fake_binance_new_with_exchange_info (info, error);
 }
 
 /**

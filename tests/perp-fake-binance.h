@@ -72,6 +72,9 @@ G_DECLARE_FINAL_TYPE (PerpFakeBinance, perp_fake_binance, PERP, FAKE_BINANCE, GO
 PerpFakeBinance *perp_fake_binance_new                (GError            **error);
 /* An empty server (exchangeInfo only) for tests that load their own data. */
 PerpFakeBinance *perp_fake_binance_new_empty          (GError            **error);
+/* Any exchangeInfo file (the bundled full one, say); no g_test_init() needed. */
+PerpFakeBinance *perp_fake_binance_new_with_exchange_info (const char     *path,
+                                                           GError        **error);
 
 gboolean     perp_fake_binance_load_ticks         (PerpFakeBinance    *self,
                                                    const char         *path,
