@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "core/perp-smc-compat.h"
+#include "core/perp-smc-compat-private.h"
 
 #include "perp-test-support.h"
 
@@ -409,6 +410,7 @@ test_liquidity_brute_force (void)
       double want[4];
       double max_high = high[0];
       double min_low = low[0];
+      double range_percent;
       double pip;
 
       for (guint k = 0; k < 4; k++)
@@ -424,9 +426,11 @@ test_liquidity_brute_force (void)
           max_high = MAX (max_high, high[i]);
           min_low = MIN (min_low, low[i]);
         }
-      pip = (max_high - min_low) * 0.02;
+      /* Odd rounds: a band of whole grid steps, so that levels fall on its edges. */
+      range_percent = round % 2 == 0 ? 0.02 : 1.0 / (max_high - min_low);
+      pip = (max_high - min_low) * range_percent;
 
-      perp_smc_liquidity (candles, shl, slevel, 0.02, got[0], got[1], got[2], got[3]);
+      perp_smc_liquidity (candles, shl, slevel, range_percent, got[0], got[1], got[2], got[3]);
 
       for (guint i = 0; i < n; i++)
         {
@@ -469,6 +473,432 @@ test_liquidity_brute_force (void)
     }
 }
 
+/* The block-extreme search against a plain scan: lengths around every block size, so
+ * that a query starts and ends on and off block edges at each level, keys below, at,
+ * between and above the prices, strict and inclusive, both signs. */
+static void
+test_reach_brute_force (void)
+{
+  static const guint lengths[] = { 0, 1, 2, 15, 16, 17, 31, 255, 256, 257, 4095, 4096, 4097, 70001 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4242);
+
+  for (guint t = 0; t < G_N_ELEMENTS (lengths); t++)
+    {
+      guint n = lengths[t];
+      g_autofree double *price = g_new (double, MAX (n, 1));
+
+      for (guint i = 0; i < n; i++)
+        price[i] = g_rand_int_range (rand, -300, 301) * 0.5;
+      /* A few far extremes, so that some keys are reached only far away. */
+      for (guint k = 0; n > 0 && k < 3; k++)
+        price[g_rand_int_range (rand, 0, n)] = g_rand_int_range (rand, 0, 2) ? 1e6 : -1e6;
+
+      for (guint side = 0; side < 2; side++)
+        {
+          double sign = side == 0 ? 1.0 : -1.0;
+          PerpSmcReach reach;
+
+          _perp_smc_reach_init (&reach, price, n, sign);
+          for (guint q = 0; q < 400; q++)
+            {
+              guint from = g_rand_int_range (rand, 0, n + 3);
+              gboolean strict = g_rand_boolean (rand);
+              double key;
+              guint want = _PERP_SMC_NO_ROW;
+
+              switch (g_rand_int_range (rand, 0, 4))
+                {
+                case 0:
+                  key = n > 0 ? sign * price[g_rand_int_range (rand, 0, n)] : 0.0;
+                  break;
+                case 1:
+                  key = g_rand_int_range (rand, -700, 701) * 0.25;
+                  break;
+                case 2:
+                  key = g_rand_int_range (rand, 0, 2) ? 2e6 : -2e6;
+                  break;
+                default:
+                  key = g_rand_int_range (rand, 0, 2) ? NAN : 1e6;
+                  break;
+                }
+              for (guint j = from; j < n; j++)
+                if (strict ? sign * price[j] > key : sign * price[j] >= key)
+                  {
+                    want = j;
+                    break;
+                  }
+              g_assert_cmpuint (_perp_smc_reach_first (&reach, key, from, strict), ==, want);
+            }
+          _perp_smc_reach_clear (&reach);
+        }
+    }
+}
+
+/* Swing columns of two kinds: those of swing_highs_lows, and arbitrary ones (bos_choch
+ * and ob take any non-NaN HighLow; random levels make every pattern likely). */
+static void
+some_swings (GRand             *rand,
+             const PerpCandles *candles,
+             guint              round,
+             double            *hl,
+             double            *level)
+{
+  const double *high = perp_candles_get_high (candles);
+  const double *low = perp_candles_get_low (candles);
+  guint n = perp_candles_get_length (candles);
+
+  if (round % 2 == 0)
+    {
+      perp_smc_swing_highs_lows (candles, 1 + round % 5, hl, level);
+      return;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      gint kind = g_rand_int_range (rand, 0, 4);
+
+      hl[i] = kind == 0 ? 1.0 : (kind == 1 ? -1.0 : NAN);
+      level[i] = kind == 0 ? high[i] : (kind == 1 ? low[i] : NAN);
+      if (kind <= 1 && g_rand_boolean (rand))
+        level[i] = 100.0 + g_rand_int_range (rand, -20, 21) * 0.5;
+    }
+}
+
+/* bos_choch as DEFINITIONS.md states it: the four-swing patterns, the break searched
+ * from S3's row + 2, then the clean-up of earlier candidates in row order. */
+static void
+test_bos_choch_brute_force (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (31337);
+
+  for (guint round = 0; round < 200; round++)
+    {
+      guint n = 1 + g_rand_int_range (rand, 0, round % 10 != 0 ? 24 : 600);
+      gboolean close_break = round % 3 != 0;
+      g_autoptr(PerpCandles) candles = random_candles (rand, n);
+      const double *close = perp_candles_get_close (candles);
+      const double *rise = close_break ? close : perp_candles_get_high (candles);
+      const double *fall = close_break ? close : perp_candles_get_low (candles);
+      g_autofree double *hl = g_new (double, n);
+      g_autofree double *level = g_new (double, n);
+      g_autofree guint *swings = g_new (guint, n);
+      g_autofree guint *labelled = g_new (guint, n);
+      double *got[4];
+      double *want[4];
+      guint n_swings = 0;
+      guint n_labelled = 0;
+
+      for (guint k = 0; k < 4; k++)
+        {
+          got[k] = g_new (double, n);
+          want[k] = g_new (double, n);
+          for (guint i = 0; i < n; i++)
+            want[k][i] = NAN;
+        }
+      some_swings (rand, candles, round, hl, level);
+
+      for (guint i = 0; i < n; i++)
+        {
+          double l1, l2, l3, l4;
+          guint s3;
+
+          if (isnan (hl[i]))
+            continue;
+          swings[n_swings++] = i;
+          if (n_swings < 4)
+            continue;
+          l4 = level[swings[n_swings - 4]];
+          l3 = level[swings[n_swings - 3]];
+          l2 = level[swings[n_swings - 2]];
+          l1 = level[swings[n_swings - 1]];
+          s3 = swings[n_swings - 3];
+          if (hl[swings[n_swings - 4]] == -1 && hl[s3] == 1 &&
+              hl[swings[n_swings - 2]] == -1 && hl[i] == 1)
+            {
+              if (l4 < l2 && l2 < l3 && l3 < l1)
+                want[0][s3] = 1;
+              else if (l1 > l3 && l3 > l4 && l4 > l2)
+                want[1][s3] = 1;
+            }
+          if (hl[swings[n_swings - 4]] == 1 && hl[s3] == -1 &&
+              hl[swings[n_swings - 2]] == 1 && hl[i] == -1)
+            {
+              if (l4 > l2 && l2 > l3 && l3 > l1)
+                want[0][s3] = -1;
+              else if (l1 < l3 && l3 < l4 && l4 < l2)
+                want[1][s3] = -1;
+            }
+          if (!isnan (want[0][s3]) || !isnan (want[1][s3]))
+            {
+              want[2][s3] = (double) (float) l3;
+              labelled[n_labelled++] = s3;
+            }
+        }
+
+      for (guint k = 0; k < n_labelled; k++)
+        {
+          guint r = labelled[k];
+          double direction = isnan (want[0][r]) ? want[1][r] : want[0][r];
+
+          want[3][r] = 0;
+          for (guint j = r + 2; j < n; j++)
+            if (direction > 0 ? rise[j] > want[2][r] : fall[j] < want[2][r])
+              {
+                want[3][r] = j;
+                break;
+              }
+        }
+      for (guint k = 0; k < n_labelled; k++)
+        {
+          guint r = labelled[k];
+
+          if (want[3][r] == 0)
+            {
+              want[0][r] = want[1][r] = want[2][r] = want[3][r] = NAN;
+              continue;
+            }
+          for (guint e = 0; e < k; e++)
+            if (want[3][labelled[e]] >= want[3][r])
+              want[0][labelled[e]] = want[1][labelled[e]] = want[2][labelled[e]] = NAN;
+        }
+
+      perp_smc_bos_choch (candles, hl, level, close_break, got[0], got[1], got[2], got[3]);
+      for (guint k = 0; k < 4; k++)
+        {
+          assert_same_column (got[k], want[k], n);
+          g_free (got[k]);
+          g_free (want[k]);
+        }
+    }
+}
+
+/* ob as the peer runs it: two passes over the candles, each walking its active blocks
+ * on every candle, the six columns shared, zeroed rows blanked at the end. */
+static void
+naive_ob (const PerpCandles *candles,
+          const double      *hl,
+          gboolean           close_mitigation,
+          double           **out)
+{
+  const double *o = perp_candles_get_open (candles);
+  const double *h = perp_candles_get_high (candles);
+  const double *l = perp_candles_get_low (candles);
+  const double *c = perp_candles_get_close (candles);
+  const double *v = perp_candles_get_volume (candles);
+  guint n = perp_candles_get_length (candles);
+  g_autofree gboolean *breaker = g_new0 (gboolean, MAX (n, 1));
+  g_autofree gboolean *used = g_new0 (gboolean, MAX (n, 1));
+  double *ob = out[0], *top = out[1], *bottom = out[2], *mitigated = out[4];
+
+  for (guint k = 0; k < 6; k++)
+    for (guint i = 0; i < n; i++)
+      out[k][i] = 0;
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      gboolean bullish = pass == 0;
+      g_autoptr(GArray) active = g_array_new (FALSE, FALSE, sizeof (guint));
+      gint last = -1;
+
+      for (guint i = 0; i < n; i++)
+        {
+          for (guint a = 0; a < active->len;)
+            {
+              guint idx = g_array_index (active, guint, a);
+              gboolean erase = FALSE;
+
+              if (breaker[idx])
+                erase = bullish ? h[i] > top[idx] : l[i] < bottom[idx];
+              else if (bullish && (close_mitigation ? MIN (o[i], c[i]) : l[i]) < bottom[idx])
+                breaker[idx] = TRUE, mitigated[idx] = i - 1;
+              else if (!bullish && (close_mitigation ? MAX (o[i], c[i]) : h[i]) > top[idx])
+                breaker[idx] = TRUE, mitigated[idx] = i;
+              if (erase)
+                {
+                  for (guint k = 0; k < 6; k++)
+                    out[k][idx] = 0;
+                  g_array_remove_index (active, a);
+                }
+              else
+                {
+                  a++;
+                }
+            }
+
+          if (last >= 0 && !used[last] && (bullish ? c[i] > h[last] : c[i] < l[last]))
+            {
+              guint k = last;
+              double recent, older, most;
+
+              used[last] = TRUE;
+              for (guint j = last + 1; j < i; j++)
+                if (k == (guint) last || (bullish ? l[j] <= l[k] : h[j] >= h[k]))
+                  k = j;
+              ob[k] = bullish ? 1 : -1;
+              top[k] = (double) (float) (bullish && k == (guint) last ? l[k] : h[k]);
+              bottom[k] = (double) (float) (bullish && k == (guint) last ? h[k] : l[k]);
+              out[3][k] = (double) (float) (v[i] + (i >= 1 ? v[i - 1] : 0) + (i >= 2 ? v[i - 2] : 0));
+              recent = (float) (v[i] + (i >= 1 ? v[i - 1] : 0));
+              older = (float) (i >= 2 ? v[i - 2] : 0);
+              most = MAX (recent, older);
+              out[5][k] = most != 0 ? (double) (float) ((double) (float) (MIN (recent, older) / most) * 100.0) : 100;
+              g_array_append_val (active, k);
+            }
+          if (hl[i] == (bullish ? 1.0 : -1.0))
+            last = i;
+        }
+    }
+
+  for (guint i = 0; i < n; i++)
+    if (ob[i] == 0)
+      for (guint k = 0; k < 6; k++)
+        out[k][i] = NAN;
+}
+
+static void
+test_ob_brute_force (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (2718);
+
+  /* Many short series: whether a block is ever erased turns on the highest high after
+   * it, which a long random series almost always takes past the block. */
+  for (guint round = 0; round < 400; round++)
+    {
+      guint n = 1 + g_rand_int_range (rand, 0, round % 20 != 0 ? 16 : 700);
+      gboolean close_mitigation = round % 3 == 1;
+      g_autoptr(PerpCandles) candles = random_candles (rand, n);
+      g_autofree double *hl = g_new (double, n);
+      g_autofree double *level = g_new (double, n);
+      double *got[6];
+      double *want[6];
+
+      for (guint k = 0; k < 6; k++)
+        {
+          got[k] = g_new (double, n);
+          want[k] = g_new (double, n);
+        }
+      some_swings (rand, candles, round, hl, level);
+
+      perp_smc_ob (candles, hl, level, close_mitigation,
+                   got[0], got[1], got[2], got[3], got[4], got[5]);
+      naive_ob (candles, hl, close_mitigation, want);
+      for (guint k = 0; k < 6; k++)
+        {
+          assert_same_column (got[k], want[k], n);
+          g_free (got[k]);
+          g_free (want[k]);
+        }
+    }
+}
+
+/* previous_high_low as DEFINITIONS.md states it, on open times with gaps of every size
+ * (many on period boundaries): P = the labels of periods holding candles strictly
+ * before t, the reference period P - 2, the running extremes since the reference last
+ * changed. */
+static gint64
+naive_period_label (gint64           t,
+                    PerpSmcTimeFrame time_frame)
+{
+  gint64 day = perp_floor_div (t, PERP_MS_PER_DAY);
+
+  if (time_frame == PERP_SMC_TIME_FRAME_4H)
+    return perp_floor_div (t, 4 * PERP_MS_PER_HOUR) * 4 * PERP_MS_PER_HOUR;
+  if (time_frame == PERP_SMC_TIME_FRAME_1D)
+    return day * PERP_MS_PER_DAY;
+  /* W-SUN with pandas' day-end edges: Monday to Sunday, labelled with its Sunday. */
+  return (day + 6 - (day % 7 + 7 + 3) % 7) * PERP_MS_PER_DAY;
+}
+
+static void
+test_previous_high_low_brute_force (void)
+{
+  static const gint64 steps[] = { 15, 15, 15, 60, 240, 17, 1440, 3 * 1440, 9 * 1440 + 45 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (1234);
+
+  for (guint round = 0; round < 12; round++)
+    {
+      guint n = 1 + g_rand_int_range (rand, 0, 700);
+      g_autoptr(PerpCandles) candles = perp_candles_new (PERP_INTERVAL_UNKNOWN, PERP_CANDLE_FIELD_NONE);
+      gint64 t = T0 - 3 * PERP_MS_PER_DAY + g_rand_int_range (rand, 0, 96) * M15;
+      const double *high;
+      const double *low;
+      g_autofree gint64 *times = g_new (gint64, n);
+      g_autofree gint64 *refs = g_new (gint64, n);
+      g_autofree gint64 *labels = g_new (gint64, n);
+      g_autofree double *period_high = g_new (double, n);
+      g_autofree double *period_low = g_new (double, n);
+      double *got[4];
+
+      for (guint i = 0; i < n; i++)
+        {
+          double mid = 100.0 + g_rand_int_range (rand, -40, 41) * 0.5;
+          PerpCandle c;
+
+          perp_candle_init (&c, t, mid, mid + g_rand_int_range (rand, 0, 4) * 0.5,
+                            mid - g_rand_int_range (rand, 0, 4) * 0.5, mid, 1.0);
+          g_assert_true (perp_candles_append (candles, &c, NULL));
+          times[i] = t;
+          t += steps[g_rand_int_range (rand, 0, G_N_ELEMENTS (steps))] * PERP_MS_PER_MINUTE;
+        }
+      high = perp_candles_get_high (candles);
+      low = perp_candles_get_low (candles);
+      for (guint k = 0; k < 4; k++)
+        got[k] = g_new (double, n);
+
+      for (PerpSmcTimeFrame tf = PERP_SMC_TIME_FRAME_4H; tf <= PERP_SMC_TIME_FRAME_W; tf++)
+        {
+          guint n_periods = 0;
+
+          for (guint i = 0; i < n; i++)
+            {
+              gint64 label = naive_period_label (times[i], tf);
+
+              if (n_periods == 0 || labels[n_periods - 1] != label)
+                {
+                  labels[n_periods] = label;
+                  period_high[n_periods] = high[i];
+                  period_low[n_periods] = low[i];
+                  n_periods++;
+                }
+              period_high[n_periods - 1] = MAX (period_high[n_periods - 1], high[i]);
+              period_low[n_periods - 1] = MIN (period_low[n_periods - 1], low[i]);
+            }
+
+          perp_smc_previous_high_low (candles, tf, got[0], got[1], got[2], got[3]);
+
+          for (guint i = 0; i < n; i++)
+            {
+              gint64 before = 0;
+              double ph = NAN;
+              double pl = NAN;
+              double run_high = high[i];
+              double run_low = low[i];
+
+              for (guint k = 0; k < n_periods; k++)
+                before += labels[k] < times[i];
+              refs[i] = before - 2;
+              if (refs[i] >= 0)
+                {
+                  ph = (double) (float) period_high[refs[i]];
+                  pl = (double) (float) period_low[refs[i]];
+                }
+              for (guint g = i; g > 0 && refs[g - 1] == refs[i]; g--)
+                {
+                  run_high = MAX (run_high, high[g - 1]);
+                  run_low = MIN (run_low, low[g - 1]);
+                }
+
+              assert_same_column (got[0] + i, &ph, 1);
+              assert_same_column (got[1] + i, &pl, 1);
+              g_assert_cmpfloat (got[2][i], ==, run_high > ph ? 1.0 : 0.0);
+              g_assert_cmpfloat (got[3][i], ==, run_low < pl ? 1.0 : 0.0);
+            }
+        }
+      for (guint k = 0; k < 4; k++)
+        g_free (got[k]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -483,6 +913,10 @@ main (int   argc,
   g_test_add_func ("/core/smc-compat/swings/brute-force", test_swings_brute_force);
   g_test_add_func ("/core/smc-compat/fvg/brute-force", test_fvg_brute_force);
   g_test_add_func ("/core/smc-compat/liquidity/brute-force", test_liquidity_brute_force);
+  g_test_add_func ("/core/smc-compat/reach/brute-force", test_reach_brute_force);
+  g_test_add_func ("/core/smc-compat/bos-choch/brute-force", test_bos_choch_brute_force);
+  g_test_add_func ("/core/smc-compat/ob/brute-force", test_ob_brute_force);
+  g_test_add_func ("/core/smc-compat/previous-high-low/brute-force", test_previous_high_low_brute_force);
 
   return g_test_run ();
 }

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "perp-heap-private.h"
 #include "perp-smc-compat-private.h"
 
 /*
@@ -111,74 +110,88 @@ min_tree_remove (guint *alive,
   gsize node = tree_size + pos;
 
   alive[node] = G_MAXUINT;
+  /* Above the first node whose minimum stays, nothing changes. */
   for (node >>= 1; node >= 1; node >>= 1)
-    alive[node] = MIN (alive[2 * node], alive[2 * node + 1]);
+    {
+      guint least = MIN (alive[2 * node], alive[2 * node + 1]);
+
+      if (alive[node] == least)
+        break;
+      alive[node] = least;
+    }
 }
 
 /*
  * For every swing k: the first row j > rows[k] whose high reaches its band's top
  * (side > 0) or whose low its bottom (side < 0), or 0 when none does.  The peer scans
  * forward from each group head, which is quadratic when nothing sweeps the band; here
- * one forward sweep over a heap of the open bands answers all swings, heads or not.
- * Keys are negated for lows so that the heap's minimum is always reached first.
+ * block extremes answer every swing, heads or not, without a pass over the candles.
+ * A NaN edge is never reached.
  */
 static void
-find_sweeps (const double *extreme,
-             guint         n,
-             double        side,
-             const guint  *rows,
-             const double *band_edge,
-             guint         count,
-             guint        *swept)
+find_sweeps (const PerpSmcReach *reach,
+             double              side,
+             const guint        *rows,
+             const double       *band_edge,
+             guint               count,
+             guint              *swept)
 {
-  PerpHeap heap;
-  guint next = 0;
-  guint k;
-
-  perp_heap_init (&heap, count);
-  for (guint j = 0; j < n; j++)
+  for (guint k = 0; k < count; k++)
     {
-      double threshold = side * extreme[j];
+      guint first = _perp_smc_reach_first (reach, side * band_edge[k], rows[k] + 1, FALSE);
 
-      /* Swing rows increase: the one on row j - 1 starts looking at row j. */
-      if (next < count && rows[next] + 1 == j)
-        {
-          double key = side * band_edge[next];
-
-          swept[next] = 0;
-          if (!isnan (key))
-            perp_heap_push (&heap, key, next);
-          next++;
-        }
-
-      while (perp_heap_pop_below (&heap, threshold, TRUE, &k))
-        swept[k] = j;
+      swept[k] = first != _PERP_SMC_NO_ROW ? first : 0;
     }
-  /* A swing on the last row has no row to search. */
-  for (; next < count; next++)
-    swept[next] = 0;
+}
 
-  perp_heap_clear (&heap);
+/* The end of the prefix of sorted[from .. to) below x (at or below it, inclusive):
+ * the predicate holds on a prefix of that range.  A binary search whose steps are
+ * conditional moves rather than branches, which mispredict every other step. */
+static inline gsize
+count_below (const double *sorted,
+             gsize         from,
+             gsize         to,
+             double        x,
+             gboolean      inclusive)
+{
+  gsize base = from;
+  gsize len = to - from;
+
+  if (len == 0)
+    return from;
+
+  /* The answer lies in [base, base + len]. */
+  while (len > 1)
+    {
+      gsize half = len / 2;
+      double v = sorted[base + half - 1];
+      gboolean below = inclusive ? v <= x : v < x;
+
+      base = below ? base + half : base;
+      len -= half;
+    }
+
+  return base + (inclusive ? sorted[base] <= x : sorted[base] < x);
 }
 
 static void
-liquidity_side (const double *swing_level,
-                const double *extreme,
-                guint         n,
-                double        side,
-                const guint  *rows,
-                guint         n_swings,
-                double        pip_range,
-                double       *liquidity,
-                double       *level,
-                double       *end,
-                double       *swept)
+liquidity_side (const double       *swing_level,
+                const PerpSmcReach *reach,
+                double              side,
+                const guint        *rows,
+                guint               n_swings,
+                double              pip_range,
+                double             *liquidity,
+                double             *level,
+                double             *end,
+                double             *swept)
 {
   g_autofree guint64 *sort_keys = NULL;
   g_autofree guint *order = NULL;
   g_autofree double *levels = NULL;
   g_autofree double *band_edge = NULL;
   g_autofree guint *sorted_pos = NULL;
+  g_autofree double *sorted_levels = NULL;
   g_autofree guint *alive = NULL;
   g_autofree guint *swept_rows = NULL;
   gsize tree_size;
@@ -192,6 +205,7 @@ liquidity_side (const double *swing_level,
   band_edge = g_new (double, n_swings);
   order = g_new (guint, n_swings);
   sorted_pos = g_new (guint, n_swings);
+  sorted_levels = g_new (double, n_swings);
   swept_rows = g_new (guint, n_swings);
 
   for (k = 0; k < n_swings; k++)
@@ -206,9 +220,12 @@ liquidity_side (const double *swing_level,
 
   sort_by_key (sort_keys, n_swings, order);
   for (k = 0; k < n_swings; k++)
-    sorted_pos[order[k]] = k;
+    {
+      sorted_pos[order[k]] = k;
+      sorted_levels[k] = levels[order[k]];
+    }
 
-  find_sweeps (extreme, n, side, rows, band_edge, n_swings, swept_rows);
+  find_sweeps (reach, side, rows, band_edge, n_swings, swept_rows);
 
   /*
    * The peer's inner loop visits every later unconsumed swing before the sweep and takes
@@ -236,8 +253,6 @@ liquidity_side (const double *swing_level,
       guint swept_row;
       gsize lo_pos;
       gsize hi_pos;
-      gsize a;
-      gsize b;
       double sum = head_level;
       guint count = 1;
       guint group_end = row;
@@ -250,29 +265,8 @@ liquidity_side (const double *swing_level,
       swept_row = swept_rows[k];
 
       /* Band slice [lo_pos, hi_pos) in level order. */
-      a = 0;
-      b = n_swings;
-      while (a < b)
-        {
-          gsize mid = a + (b - a) / 2;
-
-          if (levels[order[mid]] < range_low)
-            a = mid + 1;
-          else
-            b = mid;
-        }
-      lo_pos = a;
-      b = n_swings;
-      while (a < b)
-        {
-          gsize mid = a + (b - a) / 2;
-
-          if (levels[order[mid]] <= range_high)
-            a = mid + 1;
-          else
-            b = mid;
-        }
-      hi_pos = a;
+      lo_pos = count_below (sorted_levels, 0, n_swings, range_low, FALSE);
+      hi_pos = count_below (sorted_levels, lo_pos, n_swings, range_high, TRUE);
 
       while (lo_pos < hi_pos)
         {
@@ -345,10 +339,8 @@ perp_smc_liquidity (const PerpCandles *candles,
 {
   g_autofree guint *high_rows = NULL;
   g_autofree guint *low_rows = NULL;
-  const double *high;
-  const double *low;
-  double max_high;
-  double min_low;
+  PerpSmcReach rises;
+  PerpSmcReach falls;
   double pip_range;
   guint n_high = 0;
   guint n_low = 0;
@@ -365,35 +357,30 @@ perp_smc_liquidity (const PerpCandles *candles,
   g_return_if_fail (swing_level != NULL);
   g_return_if_fail (liquidity != NULL && level != NULL && end != NULL && swept != NULL);
 
-  high = perp_candles_get_high (candles);
-  low = perp_candles_get_low (candles);
-
-  max_high = high[0];
-  min_low = low[0];
-  for (i = 0; i < n; i++)
-    {
-      liquidity[i] = level[i] = end[i] = swept[i] = NAN;
-      max_high = MAX (max_high, high[i]);
-      min_low = MIN (min_low, low[i]);
-    }
-
-  pip_range = (max_high - min_low) * range_percent;
+  /* The block extremes that answer the sweeps also give the whole series' high and
+   * low (the extreme is exact, whichever equal value it keeps). */
+  _perp_smc_reach_init (&rises, perp_candles_get_high (candles), n, 1.0);
+  _perp_smc_reach_init (&falls, perp_candles_get_low (candles), n, -1.0);
+  pip_range = (_perp_smc_reach_max (&rises) - -_perp_smc_reach_max (&falls)) * range_percent;
 
   /* The rows of the swings, each side in row order. */
   high_rows = g_new (guint, n);
   low_rows = g_new (guint, n);
   for (i = 0; i < n; i++)
     {
+      liquidity[i] = level[i] = end[i] = swept[i] = NAN;
       high_rows[n_high] = i;
       n_high += swing_high_low[i] == 1.0;
       low_rows[n_low] = i;
       n_low += swing_high_low[i] == -1.0;
     }
 
-  liquidity_side (swing_level, high, n, 1.0, high_rows, n_high, pip_range,
+  liquidity_side (swing_level, &rises, 1.0, high_rows, n_high, pip_range,
                   liquidity, level, end, swept);
-  liquidity_side (swing_level, low, n, -1.0, low_rows, n_low, pip_range,
+  liquidity_side (swing_level, &falls, -1.0, low_rows, n_low, pip_range,
                   liquidity, level, end, swept);
+  _perp_smc_reach_clear (&rises);
+  _perp_smc_reach_clear (&falls);
 }
 
 /* ---------------------------------------------------------------- previous_high_low */
@@ -503,10 +490,11 @@ perp_smc_previous_high_low (const PerpCandles *candles,
    * always lies before the current one (its label is at least two labels back), so its
    * extremes are final by the time a row reads them.
    */
-  for (i = 0; i < n; i++)
+  for (i = 0; i < n;)
     {
       gint64 t = open_time[i];
       gint64 reference;
+      gint64 limit;
 
       if (t >= period_end)
         {
@@ -576,6 +564,28 @@ perp_smc_previous_high_low (const PerpCandles *candles,
       previous_low[i] = pl_f32;
       broken_high[i] = zero_one[run_high > ph_f32];
       broken_low[i] = zero_one[run_low < pl_f32];
+      i++;
+
+      /* The rows that follow in the same period, until the current period's own label
+       * drops strictly behind the open time: neither the period nor the reference
+       * changes there, so only the running extremes move. */
+      limit = period_end;
+      if (before < n_periods)
+        limit = MIN (limit, labels[before] + 1);
+      for (; i < n && open_time[i] < limit; i++)
+        {
+          double h = high[i];
+          double l = low[i];
+
+          current_high = MAX (current_high, h);
+          current_low = MIN (current_low, l);
+          run_high = MAX (run_high, h);
+          run_low = MIN (run_low, l);
+          previous_high[i] = ph_f32;
+          previous_low[i] = pl_f32;
+          broken_high[i] = zero_one[run_high > ph_f32];
+          broken_low[i] = zero_one[run_low < pl_f32];
+        }
     }
 }
 

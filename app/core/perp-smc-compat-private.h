@@ -6,6 +6,7 @@
 
 #pragma once
 
+#include <math.h>
 #include <string.h>
 
 #include "perp-smc-compat.h"
@@ -53,6 +54,212 @@ static inline double
 _perp_smc_f32 (double value)
 {
   return (double) (float) value;
+}
+
+/* The lowest set bit of a non-zero mask.  GLib's g_bit_nth_lsf() is a loop over the
+ * bits. */
+static inline guint
+_perp_smc_lowest_bit (guint mask)
+{
+#if defined(__GNUC__) || defined(__clang__)
+  return (guint) __builtin_ctz (mask);
+#else
+  return (guint) g_bit_nth_lsf (mask, -1);
+#endif
+}
+
+/* ---------------------------------------------------------------- first reach */
+
+/*
+ * "The first row j >= from where price reaches key", for many keys over one price
+ * array, answered from block extremes instead of a sweep over every candle: blocks of
+ * 16 rows, 16 blocks to a block of the next level, up to a level of at most 16 blocks.
+ * A query scans its own block's remaining rows, climbs while nothing in the rest of a
+ * block can reach, then walks down through the first block that can; each level costs
+ * at most 16 comparisons, so a level nobody reaches costs O(16 log16 n), not n.
+ * Everything is in "signed" prices, sign * price, so that reaching is always "at or
+ * above the key" (inclusive) or "above it" (strict).
+ */
+#define _PERP_SMC_REACH_MAX_LEVELS 8
+#define _PERP_SMC_NO_ROW G_MAXUINT
+
+typedef struct
+{
+  const double *price;
+  double        sign;
+  guint         n;
+  guint         n_levels;
+  guint         len[_PERP_SMC_REACH_MAX_LEVELS];
+  double       *block[_PERP_SMC_REACH_MAX_LEVELS];  /* max of sign * price over a block */
+} PerpSmcReach;
+
+static inline double
+_perp_smc_max2 (double a,
+                double b)
+{
+  return a > b ? a : b;
+}
+
+/* The extreme of 16 values as a tree of comparisons: no loop branch to mispredict
+ * when it ends, and four chains the processor can run side by side. */
+static inline double
+_perp_smc_max16 (const double *v)
+{
+  double a = _perp_smc_max2 (_perp_smc_max2 (v[0], v[1]), _perp_smc_max2 (v[2], v[3]));
+  double b = _perp_smc_max2 (_perp_smc_max2 (v[4], v[5]), _perp_smc_max2 (v[6], v[7]));
+  double c = _perp_smc_max2 (_perp_smc_max2 (v[8], v[9]), _perp_smc_max2 (v[10], v[11]));
+  double d = _perp_smc_max2 (_perp_smc_max2 (v[12], v[13]), _perp_smc_max2 (v[14], v[15]));
+
+  return _perp_smc_max2 (_perp_smc_max2 (a, b), _perp_smc_max2 (c, d));
+}
+
+static inline double
+_perp_smc_min2 (double a,
+                double b)
+{
+  return a < b ? a : b;
+}
+
+static inline double
+_perp_smc_min16 (const double *v)
+{
+  double a = _perp_smc_min2 (_perp_smc_min2 (v[0], v[1]), _perp_smc_min2 (v[2], v[3]));
+  double b = _perp_smc_min2 (_perp_smc_min2 (v[4], v[5]), _perp_smc_min2 (v[6], v[7]));
+  double c = _perp_smc_min2 (_perp_smc_min2 (v[8], v[9]), _perp_smc_min2 (v[10], v[11]));
+  double d = _perp_smc_min2 (_perp_smc_min2 (v[12], v[13]), _perp_smc_min2 (v[14], v[15]));
+
+  return _perp_smc_min2 (_perp_smc_min2 (a, b), _perp_smc_min2 (c, d));
+}
+
+static inline void
+_perp_smc_reach_init (PerpSmcReach *reach,
+                      const double *price,
+                      guint         n,
+                      double        sign)
+{
+  guint below = n;
+
+  reach->price = price;
+  reach->sign = sign;
+  reach->n = n;
+  reach->n_levels = 0;
+
+  do
+    {
+      guint level = reach->n_levels++;
+      guint len = (below + 15) >> 4;
+      guint full = below >> 4;
+      const double *src = level == 0 ? price : reach->block[level - 1];
+      /* Extremes are exact, so minus the minimum is the maximum of the negated prices. */
+      gboolean negate = level == 0 && sign < 0;
+      double *dst = g_new (double, MAX (len, 1));
+
+      if (negate)
+        for (guint b = 0; b < full; b++)
+          dst[b] = -_perp_smc_min16 (src + 16 * b);
+      else
+        for (guint b = 0; b < full; b++)
+          dst[b] = _perp_smc_max16 (src + 16 * b);
+      if (full < len)
+        {
+          double m = -INFINITY;
+
+          for (guint k = 16 * full; k < below; k++)
+            m = _perp_smc_max2 (m, negate ? -src[k] : src[k]);
+          dst[full] = m;
+        }
+      reach->len[level] = len;
+      reach->block[level] = dst;
+      below = len;
+    }
+  while (below > 16 && reach->n_levels < _PERP_SMC_REACH_MAX_LEVELS);
+}
+
+static inline void
+_perp_smc_reach_clear (PerpSmcReach *reach)
+{
+  for (guint level = 0; level < reach->n_levels; level++)
+    g_clear_pointer (&reach->block[level], g_free);
+  reach->n_levels = 0;
+}
+
+/* The largest signed price of the whole series (n > 0). */
+static inline double
+_perp_smc_reach_max (const PerpSmcReach *reach)
+{
+  const double *top = reach->block[reach->n_levels - 1];
+  double m = top[0];
+
+  for (guint b = 1; b < reach->len[reach->n_levels - 1]; b++)
+    m = _perp_smc_max2 (m, top[b]);
+
+  return m;
+}
+
+static inline gboolean
+_perp_smc_reaches (double   value,
+                   double   key,
+                   gboolean strict)
+{
+  return strict ? value > key : value >= key;
+}
+
+/* The first row j >= from with sign * price[j] above key (strict) or at or above it,
+ * or _PERP_SMC_NO_ROW.  A NaN key is never reached. */
+static inline guint
+_perp_smc_reach_first (const PerpSmcReach *reach,
+                       double              key,
+                       guint               from,
+                       gboolean            strict)
+{
+  const double *price = reach->price;
+  double sign = reach->sign;
+  guint pos = from;
+  guint level = 0;              /* 0: rows, l > 0: reach->block[l - 1] */
+  guint stop;
+
+  /* Up: the rest of the current block at each level. */
+  for (;;)
+    {
+      guint len = level == 0 ? reach->n : reach->len[level - 1];
+      gboolean top = level == reach->n_levels;
+
+      stop = top ? len : MIN ((pos | 15) + 1, len);
+      if (level == 0)
+        {
+          for (; pos < stop; pos++)
+            if (_perp_smc_reaches (sign * price[pos], key, strict))
+              return pos;
+        }
+      else
+        {
+          const double *block = reach->block[level - 1];
+
+          for (; pos < stop; pos++)
+            if (_perp_smc_reaches (block[pos], key, strict))
+              goto down;
+        }
+      if (pos >= len || top)
+        return _PERP_SMC_NO_ROW;
+      pos >>= 4;
+      level++;
+    }
+
+down:
+  /* A block that reaches has a child that does: its maximum is one of theirs. */
+  while (--level > 0)
+    {
+      const double *block = reach->block[level - 1];
+
+      pos <<= 4;
+      while (!_perp_smc_reaches (block[pos], key, strict))
+        pos++;
+    }
+  pos <<= 4;
+  while (!_perp_smc_reaches (sign * price[pos], key, strict))
+    pos++;
+
+  return pos;
 }
 
 G_END_DECLS
