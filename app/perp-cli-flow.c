@@ -49,6 +49,7 @@ typedef struct
   guint64                n_messages[PERP_TICK_N_KINDS];
   guint64                n_skipped_lines;
   guint64                n_spoofs;
+  guint64                n_clock_jumps;  /* gaps skipped instead of printed row by row */
   guint                  n_gap_notes;
   char                  *symbol;
 } Replay;
@@ -377,6 +378,15 @@ replay_file (Replay              *r,
               r->next_boundary = start + r->interval_ms;
               perp_trade_flow_advance (r->flow, start);
             }
+          /* A gap of more than a day's worth of intervals (a capture resumed later, or
+           * a wrong time stamp years ahead) is one jump, not a row per empty interval. */
+          if (t >= r->next_boundary
+              && (t - r->next_boundary) / r->interval_ms > PERP_TRADE_FLOW_MAX_EMPTY_BARS)
+            {
+              emit_interval (r, r->next_boundary);
+              r->next_boundary = t - ((t % r->interval_ms) + r->interval_ms) % r->interval_ms + r->interval_ms;
+              r->n_clock_jumps++;
+            }
           while (t >= r->next_boundary)
             {
               emit_interval (r, r->next_boundary);
@@ -458,8 +468,8 @@ print_summary (Replay      *r,
       printf (",\"cvd\":");
       perp_cli_print_json_number (totals.cvd);
       printf (",\"large_trades\":%" G_GUINT64_FORMAT ",\"late_trades\":%" G_GUINT64_FORMAT
-              ",\"spoofs\":%" G_GUINT64_FORMAT ",\"files\":[",
-              totals.n_large, totals.n_late, r->n_spoofs);
+              ",\"clock_jumps\":%" G_GUINT64_FORMAT ",\"spoofs\":%" G_GUINT64_FORMAT ",\"files\":[",
+              totals.n_large, totals.n_late, r->n_clock_jumps, r->n_spoofs);
       for (guint i = 0; files[i] != NULL; i++)
         {
           if (i > 0)
@@ -495,6 +505,9 @@ print_summary (Replay      *r,
           totals.n_large, r->flow_params.large_factor, r->flow_params.average_trades);
   if (totals.n_late > 0)
     printf ("  late trades:       %" G_GUINT64_FORMAT " (counted into the next interval)\n", totals.n_late);
+  if (r->n_clock_jumps > 0)
+    printf ("  clock jumps:       %" G_GUINT64_FORMAT " (gaps of over %d intervals, skipped without rows)\n",
+            r->n_clock_jumps, PERP_TRADE_FLOW_MAX_EMPTY_BARS);
   printf ("  spoofs:            %" G_GUINT64_FORMAT "\n", r->n_spoofs);
 }
 

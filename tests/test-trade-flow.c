@@ -156,6 +156,50 @@ test_advance_first (void)
   g_assert_cmpuint (perp_trade_flow_get_bar (flow, 0)->n_trades, ==, 0);
 }
 
+/* The clock may fill a gap of PERP_TRADE_FLOW_MAX_EMPTY_BARS empty bars; one longer (a
+ * capture resumed days later, or a time stamp in the year 2516 as the fuzzer sent) is one
+ * jump: the open bar closes, the next opens where the time is, and the gap is counted. */
+static void
+test_clock_jump (void)
+{
+  const gint64 minute = 60000;
+  PerpTradeFlowParams params = params_with_bar (minute);
+  g_autoptr(PerpTradeFlow) flow = perp_trade_flow_new (&params);
+  gint64 far = G_GINT64_CONSTANT (17231612563220);
+  PerpFlowTotals totals;
+  PerpFlowBar forming;
+
+  add (flow, 0, "100", 1.0, FALSE);
+  /* The longest gap still filled: bar MAX_EMPTY_BARS opens, every one before it closes. */
+  add (flow, PERP_TRADE_FLOW_MAX_EMPTY_BARS * minute + 1, "101", 1.0, FALSE);
+  g_assert_cmpuint (perp_trade_flow_get_n_bars (flow), ==, PERP_TRADE_FLOW_MAX_EMPTY_BARS);
+  for (guint i = 1; i < PERP_TRADE_FLOW_MAX_EMPTY_BARS; i++)
+    g_assert_cmpint (perp_trade_flow_get_bar (flow, i)->open_time, ==, i * minute);
+  perp_trade_flow_get_totals (flow, &totals);
+  g_assert_cmpuint (totals.n_clock_jumps, ==, 0);
+
+  /* One bar more is a jump. */
+  add (flow, (2 * PERP_TRADE_FLOW_MAX_EMPTY_BARS + 1) * minute + 5, "102", 2.0, TRUE);
+  g_assert_cmpuint (perp_trade_flow_get_n_bars (flow), ==, PERP_TRADE_FLOW_MAX_EMPTY_BARS + 1);
+  g_assert_cmpuint (perp_trade_flow_get_bar (flow, PERP_TRADE_FLOW_MAX_EMPTY_BARS)->n_trades, ==, 1);
+  g_assert_true (perp_trade_flow_get_forming (flow, &forming));
+  g_assert_cmpint (forming.open_time, ==, (2 * PERP_TRADE_FLOW_MAX_EMPTY_BARS + 1) * minute);
+  g_assert_cmpuint (forming.n_trades, ==, 1);
+  perp_trade_flow_get_totals (flow, &totals);
+  g_assert_cmpuint (totals.n_clock_jumps, ==, 1);
+
+  /* Centuries ahead costs one bar too, and no volume is lost on the way. */
+  add (flow, far, "103", 4.0, FALSE);
+  g_assert_cmpuint (perp_trade_flow_get_n_bars (flow), ==, PERP_TRADE_FLOW_MAX_EMPTY_BARS + 2);
+  g_assert_true (perp_trade_flow_get_forming (flow, &forming));
+  g_assert_cmpint (forming.open_time, ==, far / minute * minute);
+  perp_trade_flow_get_totals (flow, &totals);
+  g_assert_cmpuint (totals.n_clock_jumps, ==, 2);
+  g_assert_cmpfloat (totals.buy_volume, ==, 6.0);
+  g_assert_cmpfloat (totals.sell_volume, ==, 2.0);
+  g_assert_cmpint (perp_trade_flow_get_bar_ms (flow), ==, minute);
+}
+
 static void
 test_window (void)
 {
@@ -385,6 +429,7 @@ main (int   argc,
   g_test_add_func ("/core/flow/aggressor-from-maker-flag", test_aggressor);
   g_test_add_func ("/core/flow/bars", test_bars);
   g_test_add_func ("/core/flow/advance-before-first-trade", test_advance_first);
+  g_test_add_func ("/core/flow/clock-jump", test_clock_jump);
   g_test_add_func ("/core/flow/window-and-velocity", test_window);
   g_test_add_func ("/core/flow/window-many-trades", test_window_many);
   g_test_add_func ("/core/flow/large-trades", test_large_trades);

@@ -812,12 +812,7 @@ score_order_flow (const Context   *ctx,
       double cvd_from = NAN;
       double cvd_to = NAN;      /* CVD at the close of the last bar closed by now */
       double volume = 0.0;
-      gint64 bar_ms = 0;
-
-      if (n_bars >= 2)
-        bar_ms = perp_trade_flow_get_bar (flow, 1)->open_time - perp_trade_flow_get_bar (flow, 0)->open_time;
-      if (bar_ms <= 0)
-        bar_ms = MINUTE_MS;
+      gint64 bar_ms = perp_trade_flow_get_bar_ms (flow);
       age_to_state (params, PERP_FACTOR_ORDER_FLOW, ctx->in->now - (last->open_time + bar_ms), out);
       if (out->state == PERP_DATA_MISSING)
         {

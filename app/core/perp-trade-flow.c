@@ -222,6 +222,9 @@ close_bar (PerpTradeFlow *self)
  *
  * Closes every bar that ends at or before @now_ms (bars without trades included) and
  * opens the one containing it.  The first call, or the first trade, starts the series.
+ * A jump of more than PERP_TRADE_FLOW_MAX_EMPTY_BARS bars closes the open bar and opens
+ * the one containing @now_ms, without the empty bars between (counted in
+ * n_clock_jumps): the bars are contiguous except across such a jump.
  */
 void
 perp_trade_flow_advance (PerpTradeFlow *self,
@@ -232,6 +235,16 @@ perp_trade_flow_advance (PerpTradeFlow *self,
   if (!self->started)
     {
       self->started = TRUE;
+      open_bar (self, bar_start (self, now_ms));
+      return;
+    }
+
+  /* (Divided rather than multiplied out: a time stamp years ahead must not overflow.) */
+  if (now_ms > self->forming.open_time
+      && (now_ms - self->forming.open_time) / self->params.bar_ms > PERP_TRADE_FLOW_MAX_EMPTY_BARS)
+    {
+      close_bar (self);
+      self->totals.n_clock_jumps++;
       open_bar (self, bar_start (self, now_ms));
       return;
     }
@@ -392,6 +405,15 @@ perp_trade_flow_get_n_bars (const PerpTradeFlow *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->bars->len;
+}
+
+/* The bar length the flow was made with. */
+gint64
+perp_trade_flow_get_bar_ms (const PerpTradeFlow *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->params.bar_ms;
 }
 
 /**

@@ -124,6 +124,8 @@ typedef struct
  * PerpFlowTotals:
  * @cvd: the running sum of signed taker volume, in trade order
  * @n_late: trades older than the bar already open, counted into it
+ * @n_clock_jumps: times the clock moved on by more than PERP_TRADE_FLOW_MAX_EMPTY_BARS
+ *   bars at once; the bars skip the gap there instead of filling it with empty ones
  */
 typedef struct
 {
@@ -133,7 +135,13 @@ typedef struct
   guint64 n_trades;
   guint64 n_large;
   guint64 n_late;
+  guint64 n_clock_jumps;
 } PerpFlowTotals;
+
+/* The most empty bars a move of the clock fills in (a day of 1m bars).  A longer gap (a
+ * capture resumed the next day, or one wrong time stamp years ahead) is skipped: the
+ * bars in it would all be empty, and a bad time could otherwise ask for billions. */
+#define PERP_TRADE_FLOW_MAX_EMPTY_BARS 1440
 
 typedef struct _PerpTradeFlow PerpTradeFlow;
 
@@ -145,6 +153,7 @@ gboolean       perp_trade_flow_add         (PerpTradeFlow             *self,
 void           perp_trade_flow_advance     (PerpTradeFlow             *self,
                                             gint64                     now_ms);
 guint          perp_trade_flow_get_n_bars  (const PerpTradeFlow       *self);
+gint64         perp_trade_flow_get_bar_ms  (const PerpTradeFlow       *self);
 const PerpFlowBar *perp_trade_flow_get_bar (const PerpTradeFlow       *self,
                                             guint                      index);
 gboolean       perp_trade_flow_get_forming (const PerpTradeFlow       *self,
