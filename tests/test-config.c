@@ -71,6 +71,9 @@ assert_contains_impl (const char *file,
  */
 #define assert_load_error(text, code, line, column, key) \
   assert_load_error_impl (__FILE__, __LINE__, G_STRFUNC, (text), (code), (line), (column), (key))
+/* The same, where the message needs no further check. */
+#define expect_load_error(text, code, line, column, key) \
+  g_free (assert_load_error_impl (__FILE__, __LINE__, G_STRFUNC, (text), (code), (line), (column), (key)))
 
 static char *
 assert_load_error_impl (const char      *file,
@@ -749,36 +752,36 @@ test_error_unknown_key_nested (void)
 static void
 test_error_wrong_type (void)
 {
-  g_autofree char *message = assert_load_error (
+  expect_load_error (
     "risk:\n"
     "  risk_usd: one\n",
     PERP_CONFIG_ERROR_TYPE, 2, 13, "risk.risk_usd: expected a number, got \"one\"");
-  g_autofree char *quoted = assert_load_error (
+  expect_load_error (
     "risk:\n"
     "  risk_usd: \"1\"\n",
     PERP_CONFIG_ERROR_TYPE, 2, 13, "risk.risk_usd: expected a number, got \"1\" (a quoted string)");
-  g_autofree char *boolean = assert_load_error (
+  expect_load_error (
     "risk:\n"
     "  market_order: yes\n",
     PERP_CONFIG_ERROR_TYPE, 2, 17, "risk.market_order: expected true or false, got \"yes\"");
-  g_autofree char *whole = assert_load_error (
+  expect_load_error (
     "structure: { swing_length: 2.5 }\n",
     PERP_CONFIG_ERROR_TYPE, 1, 28, "structure.swing_length: expected a whole number, got \"2.5\"");
-  g_autofree char *section = assert_load_error (
+  expect_load_error (
     "score: 5\n",
     PERP_CONFIG_ERROR_TYPE, 1, 8, "score: expected a mapping of keys, got \"5\"");
-  g_autofree char *list = assert_load_error (
+  expect_load_error (
     "symbols: BTCUSDT\n",
     PERP_CONFIG_ERROR_TYPE, 1, 10, "symbols: expected a list of symbols");
-  g_autofree char *empty = assert_load_error (
+  expect_load_error (
     "score:\n"
     "  tier_low:\n"
     "  tier_high: 90\n",
     PERP_CONFIG_ERROR_TYPE, 2, 12, "score.tier_low: expected a number, got nothing");
-  g_autofree char *top = assert_load_error (
+  expect_load_error (
     "- symbols\n",
     PERP_CONFIG_ERROR_TYPE, 1, 1, "(top level): expected a mapping of sections");
-  g_autofree char *infinite = assert_load_error (
+  expect_load_error (
     "risk: { risk_usd: .inf }\n",
     PERP_CONFIG_ERROR_TYPE, 1, 19, "risk.risk_usd: expected a number");
 }
@@ -786,39 +789,41 @@ test_error_wrong_type (void)
 static void
 test_error_out_of_range (void)
 {
-  g_autofree char *message = assert_load_error (
+  g_autofree char *hinted = NULL;
+
+  expect_load_error (
     "score:\n"
     "  tier_medium: 70\n"
     "  tier_high: 120\n",
     PERP_CONFIG_ERROR_RANGE, 3, 14, "score.tier_high: 120 is out of range (50, 100]");
-  g_autofree char *whole = assert_load_error (
+  expect_load_error (
     "structure:\n"
     "  internal_length: 0\n",
     PERP_CONFIG_ERROR_RANGE, 2, 20, "structure.internal_length: 0 is out of range [1, 10000]");
-  g_autofree char *negative = assert_load_error (
+  expect_load_error (
     "risk: { risk_usd: -5 }\n",
     PERP_CONFIG_ERROR_RANGE, 1, 19, "risk.risk_usd: -5 is out of range (0, 1e+09]");
-  g_autofree char *hinted = assert_load_error (
+  hinted = assert_load_error (
     "breakers:\n"
     "  max_signals_per_hour: 0\n",
     PERP_CONFIG_ERROR_RANGE, 2, 25, "breakers.max_signals_per_hour: 0 is out of range [1, 10000]");
-  g_autofree char *duration = assert_load_error (
+  expect_load_error (
     "breakers:\n"
     "  cooldown: 31d\n",
     PERP_CONFIG_ERROR_RANGE, 2, 13, "breakers.cooldown: 31d is out of range [0s, 30d]");
-  g_autofree char *fib = assert_load_error (
+  expect_load_error (
     "structure:\n"
     "  fib_levels: [0.5, 2.5]\n",
     PERP_CONFIG_ERROR_RANGE, 2, 21, "structure.fib_levels[1]: 2.5 is out of range [0, 2]");
-  g_autofree char *too_many = assert_load_error (
+  expect_load_error (
     "risk:\n"
     "  targets: [{r: 1, share: 0.2}, {r: 2, share: 0.2}, {r: 3, share: 0.2},\n"
     "            {r: 4, share: 0.2}, {r: 5, share: 0.2}]\n",
     PERP_CONFIG_ERROR_RANGE, 2, 12, "risk.targets: 5 items, at most 4");
-  g_autofree char *hour = assert_load_error (
+  expect_load_error (
     "breakers: { low_activity_hours: [1, 24] }\n",
     PERP_CONFIG_ERROR_RANGE, 1, 37, "breakers.low_activity_hours[1]: 24 is out of range [0, 23]");
-  g_autofree char *boost = assert_load_error (
+  expect_load_error (
     "sessions:\n"
     "  killzones:\n"
     "    - name: a\n"
@@ -842,10 +847,10 @@ test_error_duration (void)
     "breakers:\n"
     "  cooldown: 7200\n",
     PERP_CONFIG_ERROR_TYPE, 2, 13, "breakers.cooldown: expected a duration with a unit");
-  g_autofree char *unit = assert_load_error (
+  expect_load_error (
     "score: { flow_window: 15x }\n",
     PERP_CONFIG_ERROR_TYPE, 1, 23, "score.flow_window: expected a duration");
-  g_autofree char *positive = assert_load_error (
+  expect_load_error (
     "score: { flow_window: 0 }\n",
     PERP_CONFIG_ERROR_RANGE, 1, 23, "score.flow_window: 0 is out of range (0s, 1d]");
 
@@ -897,13 +902,13 @@ test_error_interval (void)
     "timeframes:\n"
     "  signal: 7m\n",
     PERP_CONFIG_ERROR_VALUE, 2, 11, "timeframes.signal: unknown timeframe \"7m\"");
-  g_autofree char *chart = assert_load_error (
+  expect_load_error (
     "timeframes: { chart: [1m, 5m, 1M] }\n",
     PERP_CONFIG_ERROR_VALUE, 1, 31, "timeframes.chart[2]: unknown timeframe \"1M\"");
-  g_autofree char *twice = assert_load_error (
+  expect_load_error (
     "timeframes: { chart: [1m, 5m, 1m] }\n",
     PERP_CONFIG_ERROR_VALUE, 1, 31, "timeframes.chart[2]: 1m is already listed");
-  g_autofree char *lower = assert_load_error (
+  expect_load_error (
     "timeframes:\n"
     "  signal: 1h\n"
     "  higher: 15m\n",
@@ -915,7 +920,7 @@ test_error_interval (void)
 static void
 test_error_choice (void)
 {
-  g_autofree char *message = assert_load_error (
+  expect_load_error (
     "risk:\n"
     "  mode: usdt\n",
     PERP_CONFIG_ERROR_VALUE, 2, 9, "risk.mode: unknown value \"usdt\" (expected one of: usd, equity_pct)");
@@ -924,23 +929,23 @@ test_error_choice (void)
 static void
 test_error_duplicate_key (void)
 {
-  g_autofree char *message = assert_load_error (
+  expect_load_error (
     "score:\n"
     "  tier_high: 85\n"
     "  tier_low: 55\n"
     "  tier_high: 90\n",
     PERP_CONFIG_ERROR_DUPLICATE_KEY, 4, 3, "score.tier_high: duplicate key (first given at line 2)");
-  g_autofree char *section = assert_load_error (
+  expect_load_error (
     "risk: { risk_usd: 2 }\n"
     "risk: { risk_usd: 3 }\n",
     PERP_CONFIG_ERROR_DUPLICATE_KEY, 2, 1, "risk: duplicate key");
-  g_autofree char *factor = assert_load_error (
+  expect_load_error (
     "score: { weights: { ict: 1, funding: 1, ict: 2 } }\n",
     PERP_CONFIG_ERROR_DUPLICATE_KEY, 1, 41, "score.weights.ict: duplicate key");
-  g_autofree char *symbol = assert_load_error (
+  expect_load_error (
     "symbols: [BTCUSDT, ethusdt, ETHUSDT]\n",
     PERP_CONFIG_ERROR_VALUE, 1, 29, "symbols[2]: ETHUSDT is already listed as symbols[1]");
-  g_autofree char *zone = assert_load_error (
+  expect_load_error (
     "sessions:\n"
     "  killzones:\n"
     "    - { name: a, start: \"01:00\", end: \"02:00\" }\n"
@@ -951,33 +956,34 @@ test_error_duplicate_key (void)
 static void
 test_error_syntax (void)
 {
+  const char bad_utf8[] = "symbols: [BTCUSDT]\nrisk:\n  risk_usd: \xff\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerpConfig) config = NULL;
+  g_autofree char *flow = NULL;
   g_autofree char *tab = assert_load_error (
     "score:\n"
     "  tier_high: 85\n"
     "\ttier_low: 55\n",
     PERP_CONFIG_ERROR_SYNTAX, 3, 1, "YAML syntax error: ");
-  g_autofree char *indent = assert_load_error (
+  expect_load_error (
     "risk:\n"
     "  risk_usd: 2\n"
     " equity: 100\n",
     PERP_CONFIG_ERROR_SYNTAX, 3, 2, "YAML syntax error: ");
-  g_autofree char *flow = assert_load_error (
+  flow = assert_load_error (
     "symbols: [BTCUSDT, ETHUSDT\n"
     "score: {}\n",
     PERP_CONFIG_ERROR_SYNTAX, 2, 6, "YAML syntax error: ");
-  g_autofree char *alias = assert_load_error (
+  expect_load_error (
     "score:\n"
     "  tier_medium: &x 70\n"
     "  tier_high: *x\n",
     PERP_CONFIG_ERROR_SYNTAX, 3, 3, "score.tier_high: anchors and aliases are not supported");
-  g_autofree char *second = assert_load_error (
+  expect_load_error (
     "symbols: [BTCUSDT]\n"
     "---\n"
     "symbols: [ETHUSDT]\n",
     PERP_CONFIG_ERROR_SYNTAX, 3, 1, "a second YAML document");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PerpConfig) config = NULL;
-  const char bad_utf8[] = "symbols: [BTCUSDT]\nrisk:\n  risk_usd: \xff\n";
 
   assert_contains (tab, "found a tab character that violates indentation");
   assert_contains (flow, "did not find expected ',' or ']'");
@@ -998,33 +1004,33 @@ test_error_syntax (void)
 static void
 test_error_list_entries (void)
 {
-  g_autofree char *missing = assert_load_error (
+  expect_load_error (
     "sessions:\n"
     "  killzones:\n"
     "    - name: a\n"
     "      start: \"01:00\"\n",
     PERP_CONFIG_ERROR_MISSING_KEY, 3, 7, "sessions.killzones[0].end: missing");
-  g_autofree char *window = assert_load_error (
+  expect_load_error (
     "sessions:\n"
     "  killzones:\n"
     "    - { name: a, start: \"01:00\", end: \"01:00\" }\n",
     PERP_CONFIG_ERROR_RANGE, 3, 7, "sessions.killzones[0]: starts and ends at 01:00");
-  g_autofree char *order = assert_load_error (
+  expect_load_error (
     "risk:\n"
     "  targets:\n"
     "    - { r: 2, share: 0.5 }\n"
     "    - { r: 1, share: 0.5 }\n",
     PERP_CONFIG_ERROR_INVALID, 4, 7, "risk.targets[1]: r 1 is not above the r of risk.targets[0] (2)");
-  g_autofree char *shares = assert_load_error (
+  expect_load_error (
     "risk:\n"
     "  targets:\n"
     "    - { r: 1, share: 0.5 }\n"
     "    - { r: 2, share: 0.4 }\n",
     PERP_CONFIG_ERROR_INVALID, 3, 5, "risk.targets: the shares add up to 0.9");
-  g_autofree char *symbol = assert_load_error (
+  expect_load_error (
     "symbols: [BTC-USDT]\n",
     PERP_CONFIG_ERROR_VALUE, 1, 11, "symbols[0]: \"BTC-USDT\" is not a symbol");
-  g_autofree char *none = assert_load_error (
+  expect_load_error (
     "symbols: []\n",
     PERP_CONFIG_ERROR_RANGE, 1, 10, "symbols: the list is empty");
 }
@@ -1039,17 +1045,17 @@ test_error_cross_field (void)
     "score:\n"
     "  tier_medium: 85\n",
     PERP_CONFIG_ERROR_INVALID, 2, 1, "score");
-  g_autofree char *equity = assert_load_error (
+  expect_load_error (
     "breakers: {}\n"
     "risk:\n"
     "  mode: equity_pct\n",
     PERP_CONFIG_ERROR_INVALID, 2, 1, "risk.equity must be set");
-  g_autofree char *stale = assert_load_error (
+  expect_load_error (
     "score:\n"
     "  stale_after: { funding: 2h }\n"
     "  missing_after: { funding: 1h }\n",
     PERP_CONFIG_ERROR_INVALID, 1, 1, "score.missing_after.funding");
-  g_autofree char *break_even = assert_load_error (
+  expect_load_error (
     "\n"
     "risk:\n"
     "  targets: [{ r: 2, share: 1 }]\n",
@@ -1165,13 +1171,13 @@ static void
 test_alias_bomb (void)
 {
   /* Exponential expansion through aliases is refused at the first reuse. */
-  g_autofree char *message = assert_load_error (
+  expect_load_error (
     "a: &a [1, 1]\n"
     "b: &b [*a, *a]\n"
     "c: &c [*b, *b]\n"
     "symbols: *c\n",
     PERP_CONFIG_ERROR_UNKNOWN_KEY, 1, 1, "a: unknown key");
-  g_autofree char *reused = assert_load_error (
+  expect_load_error (
     "symbols: &s [BTCUSDT]\n"
     "timeframes: { chart: *s }\n",
     PERP_CONFIG_ERROR_SYNTAX, 2, 15, "timeframes.chart: anchors and aliases are not supported");

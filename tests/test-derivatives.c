@@ -404,8 +404,8 @@ test_funding_extremes (void)
   g_array_append_val (rates, r);
 
   v = g_new (PerpFundingValue, rates->len);
-  perp_funding_batch ((const double *) rates->data, rates->len, &p, v);
-  check_funding_values ((const double *) rates->data, rates->len, &p, v);
+  perp_funding_batch ((const double *) (gpointer) rates->data, rates->len, &p, v);
+  check_funding_values ((const double *) (gpointer) rates->data, rates->len, &p, v);
 
   g_assert_cmpint (v[early].reading, ==, PERP_FUNDING_READING_CROWDED_LONGS);
   g_assert_true (isnan (v[early].zscore));

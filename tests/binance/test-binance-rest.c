@@ -405,7 +405,6 @@ static void
 test_loopback_418 (Fixture       *fx,
                    gconstpointer  data)
 {
-  g_autoptr(GError) after = NULL;
   guint n_banned = 0;
   guint requests_seen;
 
