@@ -336,7 +336,8 @@ perp_binance_decode_klines (JsonNode     *root,
     {
       const PerpCandle *candle = &g_array_index (rows, PerpCandle, i);
 
-      /* Overflow-safe "open + interval <= closed_before". */
+      /* "open + interval <= closed_before", written so that no open time a message
+       * carries can overflow it (closed_before is the caller's clock). */
       if (candle->open_time > closed_before - interval_ms)
         {
           if (forming != NULL)
