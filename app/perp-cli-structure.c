@@ -98,6 +98,7 @@ smc_result_clear (SmcResult *r)
 /* The compat run as steps, so that the bench can time each function. */
 static void
 step_swings (const PerpCandles *candles,
+             PerpSmcContext    *context,
              const SmcParams   *p,
              double           **c)
 {
@@ -106,49 +107,55 @@ step_swings (const PerpCandles *candles,
 
 static void
 step_fvg (const PerpCandles *candles,
+          PerpSmcContext    *context,
           const SmcParams   *p,
           double           **c)
 {
-  perp_smc_fvg (candles, FALSE, c[FVG], c[FVG_TOP], c[FVG_BOTTOM], c[FVG_MITIGATED]);
+  perp_smc_fvg (candles, context, FALSE, c[FVG], c[FVG_TOP], c[FVG_BOTTOM], c[FVG_MITIGATED]);
 }
 
 static void
 step_fvg_join (const PerpCandles *candles,
+               PerpSmcContext    *context,
                const SmcParams   *p,
                double           **c)
 {
-  perp_smc_fvg (candles, TRUE, c[FVGC], c[FVGC_TOP], c[FVGC_BOTTOM], c[FVGC_MITIGATED]);
+  perp_smc_fvg (candles, context, TRUE, c[FVGC], c[FVGC_TOP], c[FVGC_BOTTOM], c[FVGC_MITIGATED]);
 }
 
 static void
 step_bos_choch (const PerpCandles *candles,
+                PerpSmcContext    *context,
                 const SmcParams   *p,
                 double           **c)
 {
-  perp_smc_bos_choch (candles, c[SWING_HL], c[SWING_LEVEL], p->close_break,
+  perp_smc_bos_choch (candles, context, c[SWING_HL], c[SWING_LEVEL], p->close_break,
                       c[BOS], c[CHOCH], c[BOS_LEVEL], c[BOS_BROKEN]);
 }
 
 static void
 step_ob (const PerpCandles *candles,
+         PerpSmcContext    *context,
          const SmcParams   *p,
          double           **c)
 {
-  perp_smc_ob (candles, c[SWING_HL], c[SWING_LEVEL], p->close_mitigation,
+  perp_smc_ob (candles, context, c[SWING_HL], c[SWING_LEVEL], p->close_mitigation,
                c[OB], c[OB_TOP], c[OB_BOTTOM], c[OB_VOLUME], c[OB_MITIGATED], c[OB_PERCENTAGE]);
 }
 
 static void
 step_liquidity (const PerpCandles *candles,
+                PerpSmcContext    *context,
                 const SmcParams   *p,
                 double           **c)
 {
-  perp_smc_liquidity (candles, c[SWING_HL], c[SWING_LEVEL], p->range_percent,
+  perp_smc_liquidity (candles, context, c[SWING_HL], c[SWING_LEVEL], p->range_percent,
                       c[LIQ], c[LIQ_LEVEL], c[LIQ_END], c[LIQ_SWEPT]);
 }
 
 static void
 step_previous_high_low (const PerpCandles *candles,
+                        PerpSmcContext    *context,
                         const SmcParams   *p,
                         double           **c)
 {
@@ -160,6 +167,7 @@ step_previous_high_low (const PerpCandles *candles,
 
 static void
 step_sessions (const PerpCandles *candles,
+               PerpSmcContext    *context,
                const SmcParams   *p,
                double           **c)
 {
@@ -169,6 +177,7 @@ step_sessions (const PerpCandles *candles,
 
 static void
 step_retracements (const PerpCandles *candles,
+                   PerpSmcContext    *context,
                    const SmcParams   *p,
                    double           **c)
 {
@@ -177,9 +186,12 @@ step_retracements (const PerpCandles *candles,
 }
 
 /* In dependency order: the swings first. */
+typedef void (*SmcStep) (const PerpCandles *candles, PerpSmcContext *context,
+                         const SmcParams *p, double **c);
+
 static const struct {
   const char *name;
-  void      (*run) (const PerpCandles *candles, const SmcParams *p, double **c);
+  SmcStep     run;
 } smc_steps[] = {
   { "swing_highs_lows(5)", step_swings },
   { "fvg()", step_fvg },
@@ -192,13 +204,16 @@ static const struct {
   { "retracements()", step_retracements },
 };
 
+/* Every case, with one context: each block-extreme index is built once. */
 static void
 smc_run (const PerpCandles *candles,
          const SmcParams   *p,
          SmcResult         *r)
 {
+  g_autoptr(PerpSmcContext) context = perp_smc_context_new (candles);
+
   for (guint k = 0; k < G_N_ELEMENTS (smc_steps); k++)
-    smc_steps[k].run (candles, p, r->col);
+    smc_steps[k].run (candles, context, p, r->col);
 }
 
 /* One CSV per case, as the peer's expected files: a header, one row per candle, an
@@ -601,7 +616,8 @@ perp_cli_bench_structure (const char *csv,
         {
           gint64 t0 = perp_cli_now_ns ();
 
-          smc_steps[k].run (candles, &p, r.col);
+          /* Alone, as a single call: it builds what it needs. */
+          smc_steps[k].run (candles, NULL, &p, r.col);
           samples[i] = (perp_cli_now_ns () - t0) / 1e6;
         }
       qsort (samples, runs, sizeof (double), perp_cli_compare_double);

@@ -44,13 +44,18 @@ static void
 test_empty (void)
 {
   g_autoptr(PerpCandles) none = perp_candles_new (PERP_INTERVAL_15M, PERP_CANDLE_FIELD_NONE);
+  g_autoptr(PerpSmcContext) context = perp_smc_context_new (none);
   double a[1] = { 42 }, b[1] = { 42 }, c[1] = { 42 }, d[1] = { 42 }, e[1] = { 42 }, f[1] = { 42 };
 
   perp_smc_swing_highs_lows (none, 5, a, b);
-  perp_smc_fvg (none, TRUE, a, b, c, d);
-  perp_smc_bos_choch (none, a, b, TRUE, c, d, e, f);
-  perp_smc_ob (none, a, b, FALSE, a, b, c, d, e, f);
-  perp_smc_liquidity (none, a, b, 0.01, c, d, e, f);
+  perp_smc_fvg (none, NULL, TRUE, a, b, c, d);
+  perp_smc_bos_choch (none, NULL, a, b, TRUE, c, d, e, f);
+  perp_smc_ob (none, NULL, a, b, FALSE, a, b, c, d, e, f);
+  perp_smc_liquidity (none, NULL, a, b, 0.01, c, d, e, f);
+  perp_smc_fvg (none, context, TRUE, a, b, c, d);
+  perp_smc_bos_choch (none, context, a, b, TRUE, c, d, e, f);
+  perp_smc_ob (none, context, a, b, FALSE, a, b, c, d, e, f);
+  perp_smc_liquidity (none, context, a, b, 0.01, c, d, e, f);
   perp_smc_previous_high_low (none, PERP_SMC_TIME_FRAME_1D, a, b, c, d);
   perp_smc_sessions (none, PERP_SMC_SESSION_LONDON, 0, 0, a, b, c);
   perp_smc_retracements (none, a, b, c, d, e);
@@ -79,14 +84,14 @@ test_fvg_bullish_and_doji (void)
   g_autoptr(PerpCandles) flat = candles_from (doji, G_N_ELEMENTS (doji), M15);
   double fvg[6], top[6], bottom[6], mitigated[6];
 
-  perp_smc_fvg (up, FALSE, fvg, top, bottom, mitigated);
+  perp_smc_fvg (up, NULL, FALSE, fvg, top, bottom, mitigated);
   g_assert_true (isnan (fvg[0]) && isnan (fvg[5]));
   g_assert_cmpfloat (fvg[1], ==, 1.0);
   g_assert_cmpfloat (top[1], ==, 11.0);
   g_assert_cmpfloat (bottom[1], ==, 10.5);
   g_assert_cmpfloat (mitigated[1], ==, 4.0);
 
-  perp_smc_fvg (flat, FALSE, fvg, top, bottom, mitigated);
+  perp_smc_fvg (flat, NULL, FALSE, fvg, top, bottom, mitigated);
   for (guint i = 0; i < G_N_ELEMENTS (doji); i++)
     g_assert_true (isnan (fvg[i]));
 }
@@ -104,7 +109,7 @@ test_fvg_never_mitigated (void)
   g_autoptr(PerpCandles) up = candles_from (bars, G_N_ELEMENTS (bars), M15);
   double fvg[4], top[4], bottom[4], mitigated[4];
 
-  perp_smc_fvg (up, FALSE, fvg, top, bottom, mitigated);
+  perp_smc_fvg (up, NULL, FALSE, fvg, top, bottom, mitigated);
   g_assert_cmpfloat (fvg[1], ==, 1.0);
   g_assert_cmpfloat (mitigated[1], ==, 0.0);
 }
@@ -227,6 +232,24 @@ assert_same_column (const double *got,
     }
 }
 
+/* Equal to the bit, zeros' signs included (the CSV writes -0), or both NaN. */
+static void
+assert_same_bits (const double *got,
+                  const double *want,
+                  guint         n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      if (isnan (want[i]))
+        g_assert_true (isnan (got[i]));
+      else
+        {
+          g_assert_cmpfloat (got[i], ==, want[i]);
+          g_assert_cmpint (signbit (got[i]) != 0, ==, signbit (want[i]) != 0);
+        }
+    }
+}
+
 static void
 naive_swings (const PerpCandles *candles,
               guint              length,
@@ -328,6 +351,7 @@ test_fvg_brute_force (void)
       guint n = 3 + g_rand_int_range (rand, 0, 400);
       gboolean join = round % 2 == 1;
       g_autoptr(PerpCandles) candles = random_candles (rand, n);
+      g_autoptr(PerpSmcContext) context = perp_smc_context_new (candles);
       const double *open = perp_candles_get_open (candles);
       const double *high = perp_candles_get_high (candles);
       const double *low = perp_candles_get_low (candles);
@@ -379,11 +403,15 @@ test_fvg_brute_force (void)
               }
         }
 
-      perp_smc_fvg (candles, join, fvg, top, bottom, mitigated);
-      assert_same_column (fvg, want_fvg, n);
-      assert_same_column (top, want_top, n);
-      assert_same_column (bottom, want_bottom, n);
-      assert_same_column (mitigated, want_mitigated, n);
+      /* Alone, then twice with a context: the second call reuses its extremes. */
+      for (guint pass = 0; pass < 3; pass++)
+        {
+          perp_smc_fvg (candles, pass > 0 ? context : NULL, join, fvg, top, bottom, mitigated);
+          assert_same_column (fvg, want_fvg, n);
+          assert_same_column (top, want_top, n);
+          assert_same_column (bottom, want_bottom, n);
+          assert_same_column (mitigated, want_mitigated, n);
+        }
     }
 }
 
@@ -401,6 +429,7 @@ test_liquidity_brute_force (void)
     {
       guint n = 10 + g_rand_int_range (rand, 0, 300);
       g_autoptr(PerpCandles) candles = random_candles (rand, n);
+      g_autoptr(PerpSmcContext) context = perp_smc_context_new (candles);
       const double *high = perp_candles_get_high (candles);
       const double *low = perp_candles_get_low (candles);
       g_autofree double *shl = g_new (double, n);
@@ -430,7 +459,23 @@ test_liquidity_brute_force (void)
       range_percent = round % 2 == 0 ? 0.02 : 1.0 / (max_high - min_low);
       pip = (max_high - min_low) * range_percent;
 
-      perp_smc_liquidity (candles, shl, slevel, range_percent, got[0], got[1], got[2], got[3]);
+      perp_smc_liquidity (candles, NULL, shl, slevel, range_percent,
+                          got[0], got[1], got[2], got[3]);
+      /* With a context, twice (the second call reuses its extremes): the same columns. */
+      for (guint pass = 0; pass < 2; pass++)
+        {
+          double *again[4];
+
+          for (guint k = 0; k < 4; k++)
+            again[k] = g_new (double, n);
+          perp_smc_liquidity (candles, context, shl, slevel, range_percent,
+                              again[0], again[1], again[2], again[3]);
+          for (guint k = 0; k < 4; k++)
+            {
+              assert_same_column (again[k], got[k], n);
+              g_free (again[k]);
+            }
+        }
 
       for (guint i = 0; i < n; i++)
         {
@@ -576,6 +621,7 @@ test_bos_choch_brute_force (void)
       guint n = 1 + g_rand_int_range (rand, 0, round % 10 != 0 ? 24 : 600);
       gboolean close_break = round % 3 != 0;
       g_autoptr(PerpCandles) candles = random_candles (rand, n);
+      g_autoptr(PerpSmcContext) context = perp_smc_context_new (candles);
       const double *close = perp_candles_get_close (candles);
       const double *rise = close_break ? close : perp_candles_get_high (candles);
       const double *fall = close_break ? close : perp_candles_get_low (candles);
@@ -662,10 +708,16 @@ test_bos_choch_brute_force (void)
               want[0][labelled[e]] = want[1][labelled[e]] = want[2][labelled[e]] = NAN;
         }
 
-      perp_smc_bos_choch (candles, hl, level, close_break, got[0], got[1], got[2], got[3]);
+      /* Alone, then twice with a context: the second call reuses its extremes. */
+      for (guint pass = 0; pass < 3; pass++)
+        {
+          perp_smc_bos_choch (candles, pass > 0 ? context : NULL, hl, level, close_break,
+                              got[0], got[1], got[2], got[3]);
+          for (guint k = 0; k < 4; k++)
+            assert_same_column (got[k], want[k], n);
+        }
       for (guint k = 0; k < 4; k++)
         {
-          assert_same_column (got[k], want[k], n);
           g_free (got[k]);
           g_free (want[k]);
         }
@@ -767,6 +819,7 @@ test_ob_brute_force (void)
       guint n = 1 + g_rand_int_range (rand, 0, round % 20 != 0 ? 16 : 700);
       gboolean close_mitigation = round % 3 == 1;
       g_autoptr(PerpCandles) candles = random_candles (rand, n);
+      g_autoptr(PerpSmcContext) context = perp_smc_context_new (candles);
       g_autofree double *hl = g_new (double, n);
       g_autofree double *level = g_new (double, n);
       double *got[6];
@@ -779,15 +832,205 @@ test_ob_brute_force (void)
         }
       some_swings (rand, candles, round, hl, level);
 
-      perp_smc_ob (candles, hl, level, close_mitigation,
-                   got[0], got[1], got[2], got[3], got[4], got[5]);
       naive_ob (candles, hl, close_mitigation, want);
+      /* Alone, then twice with a context: the second call reuses its extremes. */
+      for (guint pass = 0; pass < 3; pass++)
+        {
+          perp_smc_ob (candles, pass > 0 ? context : NULL, hl, level, close_mitigation,
+                       got[0], got[1], got[2], got[3], got[4], got[5]);
+          for (guint k = 0; k < 6; k++)
+            assert_same_column (got[k], want[k], n);
+        }
       for (guint k = 0; k < 6; k++)
         {
-          assert_same_column (got[k], want[k], n);
           g_free (got[k]);
           g_free (want[k]);
         }
+    }
+}
+
+/* sessions as the peer computes it, row by row: the minute of the day from the open
+ * time, the running extremes through the previous row's float32 cells. */
+static void
+naive_sessions (const PerpCandles *candles,
+                guint              start,
+                guint              stop,
+                double            *active,
+                double            *high,
+                double            *low)
+{
+  const gint64 *open_time = perp_candles_get_open_time (candles);
+  const double *h = perp_candles_get_high (candles);
+  const double *l = perp_candles_get_low (candles);
+  guint n = perp_candles_get_length (candles);
+
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 day = perp_floor_div (open_time[i], PERP_MS_PER_DAY);
+      guint minute = (guint) ((open_time[i] - day * PERP_MS_PER_DAY) / PERP_MS_PER_MINUTE);
+      gboolean inside = start < stop ? start <= minute && minute <= stop
+                                     : start <= minute || minute <= stop;
+      double prev_high;
+      double prev_low;
+
+      if (!inside)
+        {
+          active[i] = high[i] = low[i] = 0;
+          continue;
+        }
+      prev_high = i > 0 ? high[i - 1] : 0;
+      prev_low = i > 0 && low[i - 1] != 0 ? low[i - 1] : INFINITY;
+      high[i] = (double) (float) (prev_high > h[i] ? prev_high : h[i]);
+      low[i] = (double) (float) (prev_low < l[i] ? prev_low : l[i]);
+      active[i] = 1;
+    }
+}
+
+/* Every session and custom windows (wrapping, empty, whole-day) over open times before
+ * and after 1970, with seconds, gaps of days, and prices float32 turns into 0, -0,
+ * infinity or a neighbour of the running extreme. */
+static void
+test_sessions_brute_force (void)
+{
+  static const double odd_prices[] = { 0.0, -0.0, 1e-46, 1e-300, 1e39, 3.0e38, 100.000001,
+                                       99.9999999, 100.0, 1e-45 };
+  static const gint64 steps[] = { 1, 5, 15, 60, 59, 61, 1440, 2 * 1440 + 7 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5150);
+
+  for (guint round = 0; round < 60; round++)
+    {
+      guint n = 1 + g_rand_int_range (rand, 0, 900);
+      g_autoptr(PerpCandles) candles = perp_candles_new (PERP_INTERVAL_UNKNOWN, PERP_CANDLE_FIELD_NONE);
+      gint64 t = (round % 2 == 0 ? T0 : -T0 / 7) + g_rand_int_range (rand, 0, 86400) * 1000;
+      double *got[3];
+      double *want[3];
+      guint start;
+      guint stop;
+      PerpSmcSession session = round % PERP_SMC_N_SESSIONS;
+
+      for (guint i = 0; i < n; i++)
+        {
+          double high = 100.0 + g_rand_int_range (rand, -40, 41) * 0.25;
+          double low = high - g_rand_int_range (rand, 0, 4) * 0.25;
+          PerpCandle c;
+
+          /* Every third series mostly odd prices, so that zeros meet zeros. */
+          if (g_rand_int_range (rand, 0, round % 3 == 0 ? 2 : 6) == 0)
+            low = odd_prices[g_rand_int_range (rand, 0, G_N_ELEMENTS (odd_prices))];
+          if (g_rand_int_range (rand, 0, round % 3 == 0 ? 2 : 6) == 0)
+            high = odd_prices[g_rand_int_range (rand, 0, G_N_ELEMENTS (odd_prices))];
+          if (round % 3 == 0 && g_rand_int_range (rand, 0, 8) == 0)
+            high = low = -0.0;
+          high = MAX (high, low);
+          perp_candle_init (&c, t, low, high, low, low, 1.0);
+          g_assert_true (perp_candles_append (candles, &c, NULL));
+          t += steps[g_rand_int_range (rand, 0, G_N_ELEMENTS (steps))] * PERP_MS_PER_MINUTE +
+               g_rand_int_range (rand, 0, 3) * 20000;
+        }
+      for (guint k = 0; k < 3; k++)
+        {
+          got[k] = g_new (double, n);
+          want[k] = g_new (double, n);
+        }
+
+      start = g_rand_int_range (rand, 0, 24 * 60);
+      stop = round % 5 == 0 ? start : g_rand_int_range (rand, 0, 24 * 60);
+      perp_smc_sessions (candles, session, start, stop, got[0], got[1], got[2]);
+      if (session != PERP_SMC_SESSION_CUSTOM)
+        {
+          /* The named windows, from the peer's table. */
+          static const guint windows[][2] = {
+            { 21 * 60, 6 * 60 }, { 0, 9 * 60 }, { 7 * 60, 16 * 60 }, { 13 * 60, 22 * 60 },
+            { 0, 4 * 60 }, { 6 * 60, 9 * 60 }, { 11 * 60, 14 * 60 }, { 14 * 60, 16 * 60 },
+          };
+
+          start = windows[session][0];
+          stop = windows[session][1];
+        }
+      naive_sessions (candles, start, stop, want[0], want[1], want[2]);
+      for (guint k = 0; k < 3; k++)
+        {
+          assert_same_bits (got[k], want[k], n);
+          g_free (got[k]);
+          g_free (want[k]);
+        }
+    }
+}
+
+/* A context outlives a growing series: after candles are appended, every function
+ * that takes it answers as without one (the extremes are built afresh). */
+static void
+test_context_grown_series (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (31);
+  g_autoptr(PerpCandles) candles = random_candles (rand, 300);
+  g_autoptr(PerpSmcContext) context = perp_smc_context_new (candles);
+  guint n_max = 300 + 40 * 100;
+  g_autofree double *hl = g_new (double, n_max);
+  g_autofree double *level = g_new (double, n_max);
+  double *alone[4];
+  double *shared[4];
+
+  for (guint k = 0; k < 4; k++)
+    {
+      alone[k] = g_new (double, n_max);
+      shared[k] = g_new (double, n_max);
+    }
+
+  for (guint step = 0; step < 40; step++)
+    {
+      guint n = perp_candles_get_length (candles);
+      double price = perp_candles_get_close (candles)[n - 1];
+
+      perp_smc_swing_highs_lows (candles, 3, hl, level);
+      for (guint join = 0; join < 2; join++)
+        {
+          perp_smc_fvg (candles, NULL, join, alone[0], alone[1], alone[2], alone[3]);
+          perp_smc_fvg (candles, context, join, shared[0], shared[1], shared[2], shared[3]);
+          for (guint k = 0; k < 4; k++)
+            assert_same_column (shared[k], alone[k], n);
+        }
+      perp_smc_bos_choch (candles, NULL, hl, level, step % 2, alone[0], alone[1], alone[2], alone[3]);
+      perp_smc_bos_choch (candles, context, hl, level, step % 2,
+                          shared[0], shared[1], shared[2], shared[3]);
+      for (guint k = 0; k < 4; k++)
+        assert_same_column (shared[k], alone[k], n);
+      perp_smc_liquidity (candles, NULL, hl, level, 0.01, alone[0], alone[1], alone[2], alone[3]);
+      perp_smc_liquidity (candles, context, hl, level, 0.01,
+                          shared[0], shared[1], shared[2], shared[3]);
+      for (guint k = 0; k < 4; k++)
+        assert_same_column (shared[k], alone[k], n);
+      {
+        g_autofree double *a = g_new (double, 6 * (gsize) n);
+        g_autofree double *b = g_new (double, 6 * (gsize) n);
+
+        perp_smc_ob (candles, NULL, hl, level, step % 3 == 0,
+                     a, a + n, a + 2 * n, a + 3 * n, a + 4 * n, a + 5 * n);
+        perp_smc_ob (candles, context, hl, level, step % 3 == 0,
+                     b, b + n, b + 2 * n, b + 3 * n, b + 4 * n, b + 5 * n);
+        assert_same_column (b, a, 6 * n);
+      }
+
+      /* Grow the series: the arrays may move, the length changes. */
+      for (guint i = 0; i < 100; i++)
+        {
+          double open = price;
+          double close = 100.0 + g_rand_int_range (rand, -40, 41) * 0.5;
+          PerpCandle c;
+
+          perp_candle_init (&c, T0 + (n + i) * M15, open,
+                            MAX (open, close) + g_rand_int_range (rand, 0, 4) * 0.5,
+                            MIN (open, close) - g_rand_int_range (rand, 0, 4) * 0.5,
+                            close, 1.0);
+          g_assert_true (perp_candles_append (candles, &c, NULL));
+          price = close;
+        }
+    }
+
+  for (guint k = 0; k < 4; k++)
+    {
+      g_free (alone[k]);
+      g_free (shared[k]);
     }
 }
 
@@ -917,6 +1160,8 @@ main (int   argc,
   g_test_add_func ("/core/smc-compat/bos-choch/brute-force", test_bos_choch_brute_force);
   g_test_add_func ("/core/smc-compat/ob/brute-force", test_ob_brute_force);
   g_test_add_func ("/core/smc-compat/previous-high-low/brute-force", test_previous_high_low_brute_force);
+  g_test_add_func ("/core/smc-compat/context/grown-series", test_context_grown_series);
+  g_test_add_func ("/core/smc-compat/sessions/brute-force", test_sessions_brute_force);
 
   return g_test_run ();
 }

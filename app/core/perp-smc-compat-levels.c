@@ -122,26 +122,21 @@ min_tree_remove (guint *alive,
 }
 
 /*
- * For every swing k: the first row j > rows[k] whose high reaches its band's top
- * (side > 0) or whose low its bottom (side < 0), or 0 when none does.  The peer scans
- * forward from each group head, which is quadratic when nothing sweeps the band; here
- * block extremes answer every swing, heads or not, without a pass over the candles.
- * A NaN edge is never reached.
+ * For a head at row: the first row j > row whose high reaches its band's top (side > 0)
+ * or whose low its bottom (side < 0), or 0 when none does.  The peer scans forward from
+ * each group head, which is quadratic when nothing sweeps the band; here block
+ * extremes answer, without a pass over the candles, and only for heads (a swing taken
+ * into an earlier group never asks).  A NaN edge is never reached.
  */
-static void
-find_sweeps (const PerpSmcReach *reach,
-             double              side,
-             const guint        *rows,
-             const double       *band_edge,
-             guint               count,
-             guint              *swept)
+static inline guint
+find_sweep (const PerpSmcReach *reach,
+            double              side,
+            guint               row,
+            double              band_edge)
 {
-  for (guint k = 0; k < count; k++)
-    {
-      guint first = _perp_smc_reach_first (reach, side * band_edge[k], rows[k] + 1, FALSE);
+  guint first = _perp_smc_reach_first (reach, side * band_edge, row + 1, FALSE);
 
-      swept[k] = first != _PERP_SMC_NO_ROW ? first : 0;
-    }
+  return first != _PERP_SMC_NO_ROW ? first : 0;
 }
 
 /* The end of the prefix of sorted[from .. to) below x (at or below it, inclusive):
@@ -189,11 +184,9 @@ liquidity_side (const double       *swing_level,
   g_autofree guint64 *sort_keys = NULL;
   g_autofree guint *order = NULL;
   g_autofree double *levels = NULL;
-  g_autofree double *band_edge = NULL;
   g_autofree guint *sorted_pos = NULL;
   g_autofree double *sorted_levels = NULL;
   g_autofree guint *alive = NULL;
-  g_autofree guint *swept_rows = NULL;
   gsize tree_size;
   guint k;
 
@@ -202,11 +195,9 @@ liquidity_side (const double       *swing_level,
 
   sort_keys = g_new (guint64, n_swings);
   levels = g_new (double, n_swings);
-  band_edge = g_new (double, n_swings);
   order = g_new (guint, n_swings);
   sorted_pos = g_new (guint, n_swings);
   sorted_levels = g_new (double, n_swings);
-  swept_rows = g_new (guint, n_swings);
 
   for (k = 0; k < n_swings; k++)
     {
@@ -214,8 +205,6 @@ liquidity_side (const double       *swing_level,
 
       levels[k] = head_level;
       sort_keys[k] = level_sort_key (head_level);
-      /* Equal highs are swept upwards through level + pip, equal lows downwards. */
-      band_edge[k] = side > 0 ? head_level + pip_range : head_level - pip_range;
     }
 
   sort_by_key (sort_keys, n_swings, order);
@@ -224,8 +213,6 @@ liquidity_side (const double       *swing_level,
       sorted_pos[order[k]] = k;
       sorted_levels[k] = levels[order[k]];
     }
-
-  find_sweeps (reach, side, rows, band_edge, n_swings, swept_rows);
 
   /*
    * The peer's inner loop visits every later unconsumed swing before the sweep and takes
@@ -262,7 +249,8 @@ liquidity_side (const double       *swing_level,
         continue;
 
       min_tree_remove (alive, tree_size, sorted_pos[k]);
-      swept_row = swept_rows[k];
+      /* Equal highs are swept upwards through level + pip, equal lows downwards. */
+      swept_row = find_sweep (reach, side, row, side > 0 ? range_high : range_low);
 
       /* Band slice [lo_pos, hi_pos) in level order. */
       lo_pos = count_below (sorted_levels, 0, n_swings, range_low, FALSE);
@@ -317,6 +305,7 @@ liquidity_side (const double       *swing_level,
 /**
  * perp_smc_liquidity:
  * @candles: the series
+ * @context: (nullable): block extremes of @candles to share, or %NULL
  * @swing_high_low: (array): HighLow of perp_smc_swing_highs_lows(), n values
  * @swing_level: (array): its Level, n values
  * @range_percent: band half-width as a share of the whole series' high-low range
@@ -329,6 +318,7 @@ liquidity_side (const double       *swing_level,
  */
 void
 perp_smc_liquidity (const PerpCandles *candles,
+                    PerpSmcContext    *context,
                     const double      *swing_high_low,
                     const double      *swing_level,
                     double             range_percent,
@@ -339,8 +329,10 @@ perp_smc_liquidity (const PerpCandles *candles,
 {
   g_autofree guint *high_rows = NULL;
   g_autofree guint *low_rows = NULL;
-  PerpSmcReach rises;
-  PerpSmcReach falls;
+  PerpSmcReach own_rises;
+  PerpSmcReach own_falls;
+  const PerpSmcReach *rises;
+  const PerpSmcReach *falls;
   double pip_range;
   guint n_high = 0;
   guint n_low = 0;
@@ -359,9 +351,9 @@ perp_smc_liquidity (const PerpCandles *candles,
 
   /* The block extremes that answer the sweeps also give the whole series' high and
    * low (the extreme is exact, whichever equal value it keeps). */
-  _perp_smc_reach_init (&rises, perp_candles_get_high (candles), n, 1.0);
-  _perp_smc_reach_init (&falls, perp_candles_get_low (candles), n, -1.0);
-  pip_range = (_perp_smc_reach_max (&rises) - -_perp_smc_reach_max (&falls)) * range_percent;
+  rises = _perp_smc_context_reach (context, candles, _PERP_SMC_HIGH_UP, &own_rises);
+  falls = _perp_smc_context_reach (context, candles, _PERP_SMC_LOW_DOWN, &own_falls);
+  pip_range = (_perp_smc_reach_max (rises) - -_perp_smc_reach_max (falls)) * range_percent;
 
   /* The rows of the swings, each side in row order. */
   high_rows = g_new (guint, n);
@@ -375,12 +367,12 @@ perp_smc_liquidity (const PerpCandles *candles,
       n_low += swing_high_low[i] == -1.0;
     }
 
-  liquidity_side (swing_level, &rises, 1.0, high_rows, n_high, pip_range,
+  liquidity_side (swing_level, rises, 1.0, high_rows, n_high, pip_range,
                   liquidity, level, end, swept);
-  liquidity_side (swing_level, &falls, -1.0, low_rows, n_low, pip_range,
+  liquidity_side (swing_level, falls, -1.0, low_rows, n_low, pip_range,
                   liquidity, level, end, swept);
-  _perp_smc_reach_clear (&rises);
-  _perp_smc_reach_clear (&falls);
+  _perp_smc_reach_clear (&own_rises);
+  _perp_smc_reach_clear (&own_falls);
 }
 
 /* ---------------------------------------------------------------- previous_high_low */
@@ -674,6 +666,13 @@ perp_smc_sessions (const PerpCandles *candles,
   guint stop;
   guint n;
   guint i;
+  gint64 day_start = 0;
+  gint64 day_end = G_MININT64;
+  gint64 from_ms;
+  gint64 until_ms;
+  gboolean wraps;
+  double run_high = 0;
+  double run_low = INFINITY;
 
   g_return_if_fail (candles != NULL);
   g_return_if_fail ((guint) session < PERP_SMC_N_SESSIONS);
@@ -701,46 +700,59 @@ perp_smc_sessions (const PerpCandles *candles,
   h = perp_candles_get_high (candles);
   l = perp_candles_get_low (candles);
 
+  /* strftime("%H:%M") drops the seconds: minute m lies in [start, stop] when the
+   * milliseconds into the day lie in [start * 60000, (stop + 1) * 60000). */
+  from_ms = (gint64) start * PERP_MS_PER_MINUTE;
+  until_ms = ((gint64) stop + 1) * PERP_MS_PER_MINUTE;
+  wraps = !(start < stop);
+
+  /*
+   * The peer reads the previous row's float32 cells, which hold 0 after an inactive
+   * row: max() against 0 then keeps the high, and a 0 low means "no low yet".  Both
+   * run in registers, not through the cells just written (a store and a load on the
+   * chain from row to row): float32 rounding is monotone and the previous cell is a
+   * float32 value already, so rounding the new price first and then taking the extreme
+   * gives the same number.  A low that rounds to 0 leaves "no low yet" behind it.
+   */
   for (i = 0; i < n; i++)
     {
-      /* strftime("%H:%M") drops the seconds. */
-      gint64 day = perp_floor_div (open_time[i], PERP_MS_PER_DAY);
-      guint minute = (guint) ((open_time[i] - day * PERP_MS_PER_DAY) / PERP_MS_PER_MINUTE);
+      gint64 t = open_time[i];
+      gint64 ms;
       gboolean inside;
-      double prev_high;
-      double prev_low;
-      double x;
+      double fh;
+      double fl;
+      double out_low;
 
-      if (start < stop)
-        inside = start <= minute && minute <= stop;
+      /* Open times increase: a day's start is worked out once per day. */
+      if (t >= day_end)
+        {
+          day_start = perp_floor_div (t, PERP_MS_PER_DAY) * PERP_MS_PER_DAY;
+          day_end = day_start + PERP_MS_PER_DAY;
+        }
+      ms = t - day_start;
+
+      if (wraps)
+        inside = ms >= from_ms || ms < until_ms;
       else
-        inside = start <= minute || minute <= stop;
+        inside = ms >= from_ms && ms < until_ms;
 
       if (!inside)
         {
           active[i] = 0;
           high[i] = 0;
           low[i] = 0;
+          run_high = 0;
+          run_low = INFINITY;
           continue;
         }
 
-      /*
-       * The peer reads the previous row's float32 cells, which hold 0 after an inactive
-       * row: max() against 0 then keeps the high, and a 0 low means "no low yet".
-       */
-      prev_high = i > 0 ? high[i - 1] : 0;
-      prev_low = i > 0 && low[i - 1] != 0 ? low[i - 1] : INFINITY;
-
-      x = h[i];
-      if (prev_high > x)
-        x = prev_high;
-      high[i] = _perp_smc_f32 (x);
-
-      x = l[i];
-      if (prev_low < x)
-        x = prev_low;
-      low[i] = _perp_smc_f32 (x);
-
+      fh = _perp_smc_f32 (h[i]);
+      fl = _perp_smc_f32 (l[i]);
+      run_high = run_high > fh ? run_high : fh;
+      out_low = run_low < fl ? run_low : fl;
+      run_low = fl != 0 ? out_low : INFINITY;
       active[i] = 1;
+      high[i] = run_high;
+      low[i] = out_low;
     }
 }

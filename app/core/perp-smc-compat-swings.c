@@ -70,6 +70,92 @@ reach_nearby (const ReachSide *side,
   return mask != 0 ? j + _perp_smc_lowest_bit (mask) : NO_ROW;
 }
 
+/* ---------------------------------------------------------------- context */
+
+/**
+ * perp_smc_context_new:
+ * @candles: the series the context serves
+ *
+ * Returns: (transfer full): an empty context; the block extremes are built when a
+ *   function first asks for them
+ */
+PerpSmcContext *
+perp_smc_context_new (const PerpCandles *candles)
+{
+  PerpSmcContext *context;
+
+  g_return_val_if_fail (candles != NULL, NULL);
+
+  context = g_new0 (PerpSmcContext, 1);
+  context->candles = candles;
+
+  return context;
+}
+
+void
+perp_smc_context_free (PerpSmcContext *context)
+{
+  if (context == NULL)
+    return;
+
+  for (guint k = 0; k < _PERP_SMC_N_SHARED; k++)
+    _perp_smc_reach_clear (&context->reach[k]);
+  g_free (context);
+}
+
+/* The block extremes @which of @candles: the context's (built now if need be), or,
+ * without a context, @own's, which the caller clears after use (a no-op otherwise). */
+const PerpSmcReach *
+_perp_smc_context_reach (PerpSmcContext    *context,
+                         const PerpCandles *candles,
+                         PerpSmcShared      which,
+                         PerpSmcReach      *own)
+{
+  guint n = perp_candles_get_length (candles);
+  const double *price;
+  PerpSmcReach *reach;
+  double sign;
+
+  switch (which)
+    {
+    case _PERP_SMC_HIGH_UP:
+      price = perp_candles_get_high (candles);
+      sign = 1.0;
+      break;
+    case _PERP_SMC_LOW_DOWN:
+      price = perp_candles_get_low (candles);
+      sign = -1.0;
+      break;
+    case _PERP_SMC_CLOSE_UP:
+      price = perp_candles_get_close (candles);
+      sign = 1.0;
+      break;
+    case _PERP_SMC_CLOSE_DOWN:
+    case _PERP_SMC_N_SHARED:
+    default:
+      price = perp_candles_get_close (candles);
+      sign = -1.0;
+      break;
+    }
+
+  own->n_levels = 0;
+  if (context == NULL || context->candles != candles)
+    {
+      g_warn_if_fail (context == NULL);
+      _perp_smc_reach_init (own, price, n, sign);
+      return own;
+    }
+
+  /* A series that grew since (its arrays may have moved) needs new extremes. */
+  reach = &context->reach[which];
+  if (reach->n_levels > 0 && (reach->price != price || reach->n != n))
+    _perp_smc_reach_clear (reach);
+  if (reach->n_levels == 0)
+    _perp_smc_reach_init (reach, price, n, sign);
+
+  return reach;
+}
+
 /* ---------------------------------------------------------------- swing_highs_lows */
 
 /* The window extremes below come from the van Herk/Gil-Werman split: cut the series
@@ -310,12 +396,12 @@ join_consecutive_gaps (guint  *rows,
  * candles (64 % on BTC 5m, 44 % at once): four comparisons without a branch between
  * them settle those, block extremes the rest.  rows[] holds one direction's gaps. */
 static void
-mitigate_gaps (const guint  *rows,
-               guint         count,
-               guint         n,
-               const double *edge,
-               PerpSmcReach *reach,
-               double       *mitigated_index)
+mitigate_gaps (const guint        *rows,
+               guint               count,
+               guint               n,
+               const double       *edge,
+               const PerpSmcReach *reach,
+               double             *mitigated_index)
 {
   ReachSide side = { reach->price, edge, reach->sign };
 
@@ -333,6 +419,7 @@ mitigate_gaps (const guint  *rows,
 
 void
 perp_smc_fvg (const PerpCandles *candles,
+              PerpSmcContext    *context,
               gboolean           join_consecutive,
               double            *fvg,
               double            *top,
@@ -341,8 +428,10 @@ perp_smc_fvg (const PerpCandles *candles,
 {
   g_autofree guint *up_rows = NULL;
   g_autofree guint *down_rows = NULL;
-  PerpSmcReach falls;
-  PerpSmcReach rises;
+  PerpSmcReach own_falls;
+  PerpSmcReach own_rises;
+  const PerpSmcReach *falls;
+  const PerpSmcReach *rises;
   const double *open;
   const double *high;
   const double *low;
@@ -403,12 +492,12 @@ perp_smc_fvg (const PerpCandles *candles,
       n_down = join_consecutive_gaps (down_rows, n_down, fvg, top, bottom);
     }
 
-  _perp_smc_reach_init (&falls, low, n, -1.0);
-  mitigate_gaps (up_rows, n_up, n, top, &falls, mitigated_index);
-  _perp_smc_reach_clear (&falls);
-  _perp_smc_reach_init (&rises, high, n, 1.0);
-  mitigate_gaps (down_rows, n_down, n, bottom, &rises, mitigated_index);
-  _perp_smc_reach_clear (&rises);
+  falls = _perp_smc_context_reach (context, candles, _PERP_SMC_LOW_DOWN, &own_falls);
+  mitigate_gaps (up_rows, n_up, n, top, falls, mitigated_index);
+  _perp_smc_reach_clear (&own_falls);
+  rises = _perp_smc_context_reach (context, candles, _PERP_SMC_HIGH_UP, &own_rises);
+  mitigate_gaps (down_rows, n_down, n, bottom, rises, mitigated_index);
+  _perp_smc_reach_clear (&own_rises);
 }
 
 /* ---------------------------------------------------------------- bos_choch */
@@ -505,6 +594,7 @@ drop_superseded (const guint *rows,
 
 void
 perp_smc_bos_choch (const PerpCandles *candles,
+                    PerpSmcContext    *context,
                     const double      *swing_high_low,
                     const double      *swing_level,
                     gboolean           close_break,
@@ -515,10 +605,10 @@ perp_smc_bos_choch (const PerpCandles *candles,
 {
   g_autofree guint *swings = NULL;
   g_autofree guint *labelled = NULL;
-  PerpSmcReach rises;
-  PerpSmcReach falls;
-  const double *rise_price;
-  const double *fall_price;
+  PerpSmcReach own_rises;
+  PerpSmcReach own_falls;
+  const PerpSmcReach *rises;
+  const PerpSmcReach *falls;
   LastSwings last = { { 0, 0, 0, 0 }, 0 };
   guint n_swings = 0;
   guint n_labelled = 0;
@@ -530,9 +620,6 @@ perp_smc_bos_choch (const PerpCandles *candles,
   g_return_if_fail (n == 0 || (swing_high_low != NULL && swing_level != NULL &&
                                bos != NULL && choch != NULL && level != NULL &&
                                broken_index != NULL));
-
-  rise_price = close_break ? perp_candles_get_close (candles) : perp_candles_get_high (candles);
-  fall_price = close_break ? perp_candles_get_close (candles) : perp_candles_get_low (candles);
 
   _perp_smc_fill (bos, n, NAN);
   _perp_smc_fill (choch, n, NAN);
@@ -562,20 +649,24 @@ perp_smc_bos_choch (const PerpCandles *candles,
 
   /* The break: the first row from S3's row + 2 on beyond the level (strictly), 0 if
    * none. */
-  _perp_smc_reach_init (&rises, rise_price, n, 1.0);
-  _perp_smc_reach_init (&falls, fall_price, n, -1.0);
+  rises = _perp_smc_context_reach (context, candles,
+                                   close_break ? _PERP_SMC_CLOSE_UP : _PERP_SMC_HIGH_UP,
+                                   &own_rises);
+  falls = _perp_smc_context_reach (context, candles,
+                                   close_break ? _PERP_SMC_CLOSE_DOWN : _PERP_SMC_LOW_DOWN,
+                                   &own_falls);
   for (guint k = 0; k < n_labelled; k++)
     {
       guint r = labelled[k];
       double direction = isnan (bos[r]) ? choch[r] : bos[r];
       guint first = direction > 0
-                    ? _perp_smc_reach_first (&rises, level[r], r + 2, TRUE)
-                    : _perp_smc_reach_first (&falls, -level[r], r + 2, TRUE);
+                    ? _perp_smc_reach_first (rises, level[r], r + 2, TRUE)
+                    : _perp_smc_reach_first (falls, -level[r], r + 2, TRUE);
 
       broken_index[r] = first != NO_ROW ? (double) first : 0.0;
     }
-  _perp_smc_reach_clear (&rises);
-  _perp_smc_reach_clear (&falls);
+  _perp_smc_reach_clear (&own_rises);
+  _perp_smc_reach_clear (&own_falls);
 
   drop_superseded (labelled, n_labelled, bos, choch, level, broken_index);
 }
@@ -600,14 +691,14 @@ typedef struct
 {
   const double *high;
   const double *low;
+  const double *close;
   const double *volume;
   guint         n;
-  /* Signed prices (see PerpSmcReach) for the tests of one pass: the break of a swing,
-   * the mitigation of a fresh block (the low, or min (open, close), below its bottom
-   * for a bullish one) and the reclaim of a breaker (the high above its top). */
-  PerpSmcReach *breaks[2];      /* [bullish]: close, signed + (bullish) or - */
-  PerpSmcReach *mitigations[2]; /* [bullish]: low or min (o, c), -; high or max (o, c), + */
-  PerpSmcReach *reclaims[2];    /* [bullish]: high, +; low, - */
+  /* Signed prices (see PerpSmcReach) for the tests of one block: its mitigation (the
+   * low, or min (open, close), below its bottom for a bullish one) and the reclaim of a
+   * breaker (the high above its top). */
+  const PerpSmcReach *mitigations[2]; /* [bullish]: low or min (o, c), -; high or max (o, c), + */
+  const PerpSmcReach *reclaims[2];    /* [bullish]: high, +; low, - */
 } ObBook;
 
 static void
@@ -714,6 +805,7 @@ ob_pass (const ObBook  *book,
   double sign = bullish ? 1.0 : -1.0;
   const double *swing_price = bullish ? book->high : book->low;
   const double *block_price = bullish ? book->low : book->high;
+  const double *close = book->close;
   guint count = 0;
   guint u = 0;
 
@@ -721,16 +813,18 @@ ob_pass (const ObBook  *book,
     {
       guint s = swings[k];
       guint next = k + 1 < n_swings ? swings[k + 1] : book->n - 1;
-      guint i = _perp_smc_reach_first (book->breaks[bullish], sign * swing_price[s], s + 1, TRUE);
+      double key = sign * swing_price[s];
       double deepest = -INFINITY;
       guint extreme = NO_ROW;
+      guint i = NO_ROW;
       guint row;
 
-      /* The break test on candle i comes before candle i's own swing replaces s. */
-      if (i == NO_ROW || i > next)
-        continue;
-
-      for (guint j = s + 1; j < i; j++)
+      /* The break is the first close beyond the swing after it, and counts only up to
+       * the next swing (its test on candle i comes before candle i's own swing replaces
+       * s): one scan up to there finds it and the extreme before it.  The swings of a
+       * side take turns, so every candle is scanned about once a pass, and the scan
+       * costs one unforeseen branch, at the break. */
+      for (guint j = s + 1; j <= next; j++)
         {
           /* Ties move the block to the later candle.  A mask, not a branch: a new
            * extreme is a coin toss.  deepest only meets comparisons, so which of two
@@ -738,9 +832,16 @@ ob_pass (const ObBook  *book,
           double depth = -sign * block_price[j];
           gboolean deeper = depth >= deepest;
 
+          if (sign * close[j] > key)
+            {
+              i = j;
+              break;
+            }
           extreme ^= (extreme ^ j) & -(guint) deeper;
           deepest = _perp_smc_max2 (depth, deepest);
         }
+      if (i == NO_ROW)
+        continue;
 
       row = extreme != NO_ROW ? extreme : i - 1;
       while (u < n_under && under[u].row < row)
@@ -825,6 +926,7 @@ write_blocks (guint          n,
 
 void
 perp_smc_ob (const PerpCandles *candles,
+             PerpSmcContext    *context,
              const double      *swing_high_low,
              const double      *swing_level,
              gboolean           close_mitigation,
@@ -841,10 +943,10 @@ perp_smc_ob (const PerpCandles *candles,
   g_autofree double *body_high = NULL;
   g_autofree ObBlock *bullish = NULL;
   g_autofree ObBlock *bearish = NULL;
-  PerpSmcReach close_up;
-  PerpSmcReach close_down;
-  PerpSmcReach high_up;
-  PerpSmcReach low_down;
+  PerpSmcReach own_high;
+  PerpSmcReach own_low;
+  const PerpSmcReach *high_up;
+  const PerpSmcReach *low_down;
   PerpSmcReach body_down;
   PerpSmcReach body_up;
   const double *open;
@@ -885,10 +987,8 @@ perp_smc_ob (const PerpCandles *candles,
       n_low += swing_high_low[i] == -1.0;
     }
 
-  _perp_smc_reach_init (&close_up, close, n, 1.0);
-  _perp_smc_reach_init (&close_down, close, n, -1.0);
-  _perp_smc_reach_init (&high_up, high, n, 1.0);
-  _perp_smc_reach_init (&low_down, low, n, -1.0);
+  high_up = _perp_smc_context_reach (context, candles, _PERP_SMC_HIGH_UP, &own_high);
+  low_down = _perp_smc_context_reach (context, candles, _PERP_SMC_LOW_DOWN, &own_low);
   if (close_mitigation)
     {
       body_low = g_new (double, n);
@@ -907,10 +1007,10 @@ perp_smc_ob (const PerpCandles *candles,
     .low = low,
     .volume = perp_candles_get_volume (candles),
     .n = n,
-    .breaks = { &close_down, &close_up },
-    .mitigations = { close_mitigation ? &body_up : &high_up,
-                     close_mitigation ? &body_down : &low_down },
-    .reclaims = { &low_down, &high_up },
+    .close = close,
+    .mitigations = { close_mitigation ? &body_up : high_up,
+                     close_mitigation ? &body_down : low_down },
+    .reclaims = { low_down, high_up },
   };
 
   bullish = g_new (ObBlock, MAX (n_high, 1));
@@ -925,10 +1025,8 @@ perp_smc_ob (const PerpCandles *candles,
   write_blocks (n, bullish, n_bullish, bearish, n_bearish,
                 ob, top, bottom, ob_volume, mitigated_index, percentage);
 
-  _perp_smc_reach_clear (&close_up);
-  _perp_smc_reach_clear (&close_down);
-  _perp_smc_reach_clear (&high_up);
-  _perp_smc_reach_clear (&low_down);
+  _perp_smc_reach_clear (&own_high);
+  _perp_smc_reach_clear (&own_low);
   if (close_mitigation)
     {
       _perp_smc_reach_clear (&body_down);

@@ -24,7 +24,21 @@ G_BEGIN_DECLS
  * caller, one per candle, NAN where the peer writes an empty cell.  Index-valued outputs
  * hold 0-based row numbers.  Columns the peer stores as float32 hold the float32 value
  * widened to double.
+ *
+ * fvg, bos_choch, ob and liquidity answer "the first later candle whose price reaches x"
+ * from block extremes of the high, low or close.  A #PerpSmcContext keeps those of one
+ * series, built when a function first needs them, so that a run of several functions
+ * builds each once; with a NULL context every call builds its own.
  */
+
+typedef struct _PerpSmcContext PerpSmcContext;
+
+/* The series must outlive the context; a context that finds the series grown or moved
+ * builds afresh. */
+PerpSmcContext *perp_smc_context_new  (const PerpCandles *candles);
+void            perp_smc_context_free (PerpSmcContext    *context);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerpSmcContext, perp_smc_context_free)
 
 /* 1. swing_highs_lows (swing_length): HighLow (+1/-1), Level */
 void      perp_smc_swing_highs_lows   (const PerpCandles *candles,
@@ -34,6 +48,7 @@ void      perp_smc_swing_highs_lows   (const PerpCandles *candles,
 
 /* 2. fvg (join_consecutive): FVG (+1/-1), Top, Bottom, MitigatedIndex */
 void      perp_smc_fvg                (const PerpCandles *candles,
+                                       PerpSmcContext    *context,
                                        gboolean           join_consecutive,
                                        double            *fvg,
                                        double            *top,
@@ -42,6 +57,7 @@ void      perp_smc_fvg                (const PerpCandles *candles,
 
 /* 3. bos_choch (swings, close_break): BOS, CHOCH, Level (f32), BrokenIndex */
 void      perp_smc_bos_choch          (const PerpCandles *candles,
+                                       PerpSmcContext    *context,
                                        const double      *swing_high_low,
                                        const double      *swing_level,
                                        gboolean           close_break,
@@ -53,6 +69,7 @@ void      perp_smc_bos_choch          (const PerpCandles *candles,
 /* 4. ob (swings, close_mitigation): OB, Top, Bottom, OBVolume, MitigatedIndex,
  *    Percentage (all f32) */
 void      perp_smc_ob                 (const PerpCandles *candles,
+                                       PerpSmcContext    *context,
                                        const double      *swing_high_low,
                                        const double      *swing_level,
                                        gboolean           close_mitigation,
@@ -65,6 +82,7 @@ void      perp_smc_ob                 (const PerpCandles *candles,
 
 /* 5. liquidity (swings, range_percent): Liquidity, Level, End, Swept (all f32) */
 void      perp_smc_liquidity          (const PerpCandles *candles,
+                                       PerpSmcContext    *context,
                                        const double      *swing_high_low,
                                        const double      *swing_level,
                                        double             range_percent,
