@@ -331,11 +331,8 @@ apply_event (Replay               *r,
       break;
 
     case PERP_TICK_KLINE:
-
     case PERP_TICK_MARK_PRICE:
-
     case PERP_TICK_LIQUIDATION:
-
     case PERP_TICK_OTHER:
     default:
       break;
