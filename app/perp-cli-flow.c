@@ -378,7 +378,8 @@ replay_file (Replay              *r,
           /* A gap of more than a day's worth of intervals (a capture resumed later, or
            * a wrong time stamp years ahead) is one jump, not a row per empty interval. */
           if (t >= r->next_boundary
-              && (t - r->next_boundary) / r->interval_ms > PERP_TRADE_FLOW_MAX_EMPTY_BARS)
+              && ((guint64) t - (guint64) r->next_boundary) / (guint64) r->interval_ms
+                 > PERP_TRADE_FLOW_MAX_EMPTY_BARS)
             {
               emit_interval (r, r->next_boundary);
               r->next_boundary = t - ((t % r->interval_ms) + r->interval_ms) % r->interval_ms + r->interval_ms;

@@ -573,6 +573,13 @@ test_decode_constructed (void)
       FALSE, 0, PERP_TICK_ERROR_NUMBER, "a[0] quantity is \"1e5\"" },
     { "{\"e\":\"trade\",\"E\":1,\"T\":1,\"t\":1,\"p\":\"0\",\"q\":\"1\",\"m\":true}", FALSE, 0, PERP_TICK_ERROR_NUMBER, "positive price" },
     { "{\"e\":\"trade\",\"E\":1,\"T\":1,\"t\":1,\"p\":\"1\",\"q\":\"1\",\"m\":1}", FALSE, 0, PERP_TICK_ERROR_FORMAT, "\"m\" is a number, not true or false" },
+    /* Exchange times are milliseconds from 1970 to the end of 9999; a corrupt one is an
+     * error here, not a clock the book and the trade flow would follow. */
+    { "{\"e\":\"trade\",\"E\":1,\"T\":253402300799999,\"t\":1,\"p\":\"1\",\"q\":\"1\",\"m\":true}",
+      TRUE, PERP_TICK_TRADE, 0, NULL },
+    { "{\"e\":\"trade\",\"E\":1,\"T\":253402300800000,\"t\":1,\"p\":\"1\",\"q\":\"1\",\"m\":true}",
+      FALSE, 0, PERP_TICK_ERROR_NUMBER, "\"T\" is 253402300800000, not a time in milliseconds" },
+    { "{\"e\":\"depthUpdate\",\"E\":-1,\"U\":1,\"u\":8,\"b\":[],\"a\":[]}", FALSE, 0, PERP_TICK_ERROR_NUMBER, "\"E\" is -1" },
   };
   g_autoptr(PerpTickDecoder) decoder = perp_tick_decoder_new ();
 

@@ -239,9 +239,11 @@ perp_trade_flow_advance (PerpTradeFlow *self,
       return;
     }
 
-  /* (Divided rather than multiplied out: a time stamp years ahead must not overflow.) */
+  /* (The distance in unsigned arithmetic and divided, not multiplied out: no pair of
+   * times can overflow it.) */
   if (now_ms > self->forming.open_time
-      && (now_ms - self->forming.open_time) / self->params.bar_ms > PERP_TRADE_FLOW_MAX_EMPTY_BARS)
+      && ((guint64) now_ms - (guint64) self->forming.open_time) / (guint64) self->params.bar_ms
+         > PERP_TRADE_FLOW_MAX_EMPTY_BARS)
     {
       close_bar (self);
       self->totals.n_clock_jumps++;

@@ -177,6 +177,32 @@ get_int (JsonObject  *object,
   return TRUE;
 }
 
+/* The last millisecond of the year 9999: the exchange's times are milliseconds since
+ * 1970, and one far outside that range is a corrupt message, not a time to act on. */
+#define MAX_TIME_MS G_GINT64_CONSTANT (253402300799999)
+
+/* An exchange time (E, T, a kline's t): an integer in [0, MAX_TIME_MS]. */
+static gboolean
+get_time (JsonObject  *object,
+          const char  *what,
+          const char  *name,
+          gint64      *out,
+          gboolean    *present,
+          GError     **error)
+{
+  if (!get_int (object, what, name, out, present, error))
+    return FALSE;
+  if ((present == NULL || *present) && (*out < 0 || *out > MAX_TIME_MS))
+    {
+      g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_NUMBER,
+                   "%s: \"%s\" is %" G_GINT64_FORMAT ", not a time in milliseconds from 1970 to 9999",
+                   what, name, *out);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static gboolean
 get_id (JsonObject  *object,
         const char  *what,
@@ -390,8 +416,8 @@ decode_depth (PerpTickDecoder  *self,
   const char *what = "depthUpdate";
   gboolean has_time = FALSE;
 
-  if (!get_int (data, what, "E", &depth->event_time, NULL, error)
-      || !get_int (data, what, "T", &depth->transaction_time, &has_time, error)
+  if (!get_time (data, what, "E", &depth->event_time, NULL, error)
+      || !get_time (data, what, "T", &depth->transaction_time, &has_time, error)
       || !get_id (data, what, "U", &depth->first_update_id, NULL, error)
       || !get_id (data, what, "u", &depth->final_update_id, NULL, error)
       || !get_id (data, what, "pu", &depth->prev_final_update_id, &depth->has_prev_final_update_id, error)
@@ -427,7 +453,7 @@ decode_snapshot (PerpTickDecoder    *self,
   gboolean has_time = FALSE;
 
   if (!get_id (data, what, "lastUpdateId", &snapshot->last_update_id, NULL, error)
-      || !get_int (data, what, "E", &snapshot->event_time, &has_time, error)
+      || !get_time (data, what, "E", &snapshot->event_time, &has_time, error)
       || !get_levels (data, what, "bids", self->bids, error)
       || !get_levels (data, what, "asks", self->asks, error))
     return FALSE;
@@ -449,8 +475,8 @@ decode_trade (JsonObject  *data,
   const char *what = aggregate ? "aggTrade" : "trade";
   gint64 id = 0;
 
-  if (!get_int (data, what, "E", &trade->event_time, NULL, error)
-      || !get_int (data, what, "T", &trade->trade_time, NULL, error)
+  if (!get_time (data, what, "E", &trade->event_time, NULL, error)
+      || !get_time (data, what, "T", &trade->trade_time, NULL, error)
       || !get_int (data, what, aggregate ? "a" : "t", &id, NULL, error)
       || !get_price (data, what, "p", &trade->price_key, error)
       || !get_qty (data, what, "q", &trade->qty, error)
@@ -472,7 +498,7 @@ decode_ticker (JsonObject      *data,
   gboolean has_time = FALSE;
 
   return get_id (data, what, "u", &ticker->update_id, NULL, error)
-         && get_int (data, what, "E", &ticker->event_time, &has_time, error)
+         && get_time (data, what, "E", &ticker->event_time, &has_time, error)
          && get_price (data, what, "b", &ticker->bid_key, error)
          && get_qty (data, what, "B", &ticker->bid_qty, error)
          && get_price (data, what, "a", &ticker->ask_key, error)
@@ -540,7 +566,7 @@ decode_kline (JsonObject  *data,
   PerpCandleColumn bad_column;
   const char *reason = NULL;
 
-  if (!get_int (data, what, "E", &kline->event_time, NULL, error)
+  if (!get_time (data, what, "E", &kline->event_time, NULL, error)
       || (k = get_object (data, what, "k", error)) == NULL
       || (interval = get_string (k, kwhat, "i", error)) == NULL)
     return FALSE;
@@ -553,7 +579,7 @@ decode_kline (JsonObject  *data,
       return FALSE;
     }
 
-  if (!get_int (k, kwhat, "t", &candle->open_time, NULL, error)
+  if (!get_time (k, kwhat, "t", &candle->open_time, NULL, error)
       || !get_qty (k, kwhat, "o", &candle->open, error)
       || !get_qty (k, kwhat, "h", &candle->high, error)
       || !get_qty (k, kwhat, "l", &candle->low, error)
@@ -602,10 +628,10 @@ decode_mark_price (JsonObject     *data,
   const char *what = "markPriceUpdate";
   JsonNode *r;
 
-  if (!get_int (data, what, "E", &mark->event_time, NULL, error)
+  if (!get_time (data, what, "E", &mark->event_time, NULL, error)
       || !get_positive (data, what, "p", &mark->mark_price, error)
       || !get_qty (data, what, "i", &mark->index_price, error)
-      || !get_int (data, what, "T", &mark->next_funding_time, NULL, error))
+      || !get_time (data, what, "T", &mark->next_funding_time, NULL, error))
     return FALSE;
 
   /* Delivery contracts have no funding and send "r": ""; perpetuals always a rate. */
@@ -638,7 +664,7 @@ decode_force_order (JsonObject     *data,
   if ((o = get_object (data, what, "o", error)) == NULL
       || (symbol = get_string (o, owhat, "s", error)) == NULL
       || (side = get_string (o, owhat, "S", error)) == NULL
-      || !get_int (o, owhat, "T", &print->time, NULL, error)
+      || !get_time (o, owhat, "T", &print->time, NULL, error)
       || !get_qty (o, owhat, "p", &price, error)
       || !get_qty (o, owhat, "q", &quantity, error))
     return FALSE;
