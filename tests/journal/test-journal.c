@@ -721,6 +721,11 @@ test_statistics (Fixture       *fixture,
   g_assert_cmpfloat_with_epsilon (s->total_r, 0.5, EPS);
   g_assert_cmpfloat_with_epsilon (s->max_drawdown_r, 4.5, EPS);
   g_assert_cmpuint (s->longest_losing_streak, ==, 3);
+  /* Σr² = 4 + 1 + 1 + 0.25 + 1 + 1 + 1 + 9 = 18.25, so Σ(r - mean)² = 18.25 - 9 mean² =
+   * 18.25 - 0.25 / 9, over n - 1 = 8 for the sample variance.  The losses' squares sum
+   * to 5, over all 9 trades for the downside deviation. */
+  g_assert_cmpfloat_with_epsilon (s->sharpe_r, (0.5 / 9) / sqrt ((18.25 - 0.25 / 9) / 8), EPS);
+  g_assert_cmpfloat_with_epsilon (s->sortino_r, (0.5 / 9) / sqrt (5.0 / 9), EPS);
   g_clear_pointer (&rows, g_ptr_array_unref);
 
   /* By symbol.  BTC: +2 -1 +0.5 -1 +3: PF 5.5 / 2, cumulative 2 1 1.5 0.5 3.5: drawdown
@@ -742,6 +747,10 @@ test_statistics (Fixture       *fixture,
   g_assert_true (isnan (s->avg_win_r));
   g_assert_cmpfloat_with_epsilon (s->max_drawdown_r, 3, EPS);
   g_assert_cmpuint (s->longest_losing_streak, ==, 3);
+  /* Mean -0.75, deviations 3 x 0.25² + 0.75² = 0.75, variance 0.75 / 3, so a standard
+   * deviation of 0.5; downside deviation √(3 / 4). */
+  g_assert_cmpfloat_with_epsilon (s->sharpe_r, -1.5, EPS);
+  g_assert_cmpfloat_with_epsilon (s->sortino_r, -0.75 / sqrt (0.75), EPS);
   g_clear_pointer (&rows, g_ptr_array_unref);
 
   /* By tier.  High: +2 +0.5 -1 -1: cumulative 2 2.5 1.5 0.5: drawdown 2.  Medium: -1 -1
@@ -774,6 +783,10 @@ test_statistics (Fixture       *fixture,
   g_assert_cmpfloat_with_epsilon (find_row (rows, "new-york")->win_rate, 0.5, EPS);
   g_assert_true (isinf (find_row (rows, "new-york")->profit_factor));
   g_assert_cmpuint (find_row (rows, "late")->n_losses, ==, 1);
+  /* One trade has no spread; a session of a win and a scratch has no loss. */
+  g_assert_true (isnan (find_row (rows, "late")->sharpe_r));
+  g_assert_true (isnan (find_row (rows, "new-york")->sortino_r));
+  g_assert_cmpfloat (find_row (rows, "new-york")->sharpe_r, >, 0);
   g_clear_pointer (&rows, g_ptr_array_unref);
 
   /* Daily summary by exit day: day 1 +2 -1 -1 +0.5 -1 = -0.5; day 2 -1 -1 +3 0 = 1. */
@@ -827,7 +840,30 @@ test_statistics (Fixture       *fixture,
     g_assert_true (isnan (empty.win_rate));
     g_assert_true (isnan (empty.profit_factor));
     g_assert_cmpfloat (empty.max_drawdown_r, ==, 0);
+    g_assert_true (isnan (empty.sharpe_r));
+    g_assert_true (isnan (empty.sortino_r));
   }
+}
+
+/* A scratch journal (a backtest's) lives in memory: it works as any other, and neither
+ * its file nor WAL files beside it appear. */
+static void
+test_scratch (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerpJournal) journal = perp_journal_open (fixture->path, PERP_JOURNAL_FLAGS_SCRATCH, &error);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (perp_journal_get_path (journal), ==, fixture->path);
+  insert_trades (journal);
+  rows = perp_journal_stats (journal, NULL, PERP_JOURNAL_GROUP_NONE, PERP_FACTOR_ORDER_FLOW, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (find_row (rows, "all")->n_trades, ==, 9);
+  g_assert_false (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -1327,6 +1363,7 @@ main (int    argc,
   ADD ("outcome-round-trip", test_outcome_round_trip);
   ADD ("labels", test_labels);
   ADD ("statistics", test_statistics);
+  ADD ("scratch", test_scratch);
   ADD ("breaker-history", test_breaker_history);
   ADD ("async", test_async);
   ADD ("locked", test_locked);

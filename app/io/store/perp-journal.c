@@ -576,6 +576,36 @@ fail:
   return FALSE;
 }
 
+/* WAL mode, which lets a report read while the engine writes.  It lives in the file, so
+ * it needs a file system that supports it (not a network one). */
+static gboolean
+switch_to_wal (PerpJournal  *self,
+               GError      **error)
+{
+  sqlite3_stmt *stmt = db_prepare (self, "PRAGMA journal_mode = WAL", "switching to WAL mode", error);
+  gboolean wal;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  wal = rc == SQLITE_ROW && g_ascii_strcasecmp (column_text (stmt, 0), "wal") == 0;
+  db_release (self, stmt);
+  if (rc != SQLITE_ROW)
+    {
+      db_fail (self, rc, "switching to WAL mode", error);
+      return FALSE;
+    }
+  if (!wal)
+    {
+      g_set_error (error, PERP_JOURNAL_ERROR, PERP_JOURNAL_ERROR_OPEN,
+                   "Journal %s cannot use WAL mode (a network file system?); choose a "
+                   "journal file on a local disk", self->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * perp_journal_open:
  * @path: (nullable): the file; %NULL for perp_journal_default_path().  Its folder is
@@ -597,13 +627,17 @@ perp_journal_open (const char        *path,
   int version;
   int rc;
   int open_flags;
+  gboolean scratch;
 
   self = g_object_new (PERP_TYPE_JOURNAL, NULL);
   self->path = path != NULL ? g_strdup (path) : perp_journal_default_path ();
   self->read_only = (flags & PERP_JOURNAL_FLAGS_READ_ONLY) != 0;
 
+  scratch = (flags & PERP_JOURNAL_FLAGS_SCRATCH) != 0;
+  g_return_val_if_fail (!(scratch && self->read_only), NULL);
+
   dir = g_path_get_dirname (self->path);
-  if (!self->read_only && g_mkdir_with_parents (dir, 0700) != 0)
+  if (!self->read_only && !scratch && g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved_errno = errno;
 
@@ -617,7 +651,7 @@ perp_journal_open (const char        *path,
     }
 
   open_flags = self->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  rc = sqlite3_open_v2 (self->path, &self->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL);
+  rc = sqlite3_open_v2 (scratch ? ":memory:" : self->path, &self->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
       if (self->db != NULL)
@@ -672,28 +706,9 @@ perp_journal_open (const char        *path,
       return g_steal_pointer (&self);
     }
 
-  {
-    sqlite3_stmt *stmt = db_prepare (self, "PRAGMA journal_mode = WAL", "switching to WAL mode", error);
-    gboolean wal;
-
-    if (stmt == NULL)
-      return NULL;
-    rc = sqlite3_step (stmt);
-    wal = rc == SQLITE_ROW && g_ascii_strcasecmp (column_text (stmt, 0), "wal") == 0;
-    db_release (self, stmt);
-    if (rc != SQLITE_ROW)
-      {
-        db_fail (self, rc, "switching to WAL mode", error);
-        return NULL;
-      }
-    if (!wal)
-      {
-        g_set_error (error, PERP_JOURNAL_ERROR, PERP_JOURNAL_ERROR_OPEN,
-                     "Journal %s cannot use WAL mode (a network file system?); choose a "
-                     "journal file on a local disk", self->path);
-        return NULL;
-      }
-  }
+  /* (A database in memory has no file to share, nor a WAL.) */
+  if (!scratch && !switch_to_wal (self, error))
+    return NULL;
   if (!db_exec (self, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
                 "setting up the connection", error))
     return NULL;
@@ -1971,6 +1986,8 @@ perp_journal_stats_compute (const double     *results_r,
   double sum_loss = 0.0;
   double cumulative = 0.0;
   double peak = 0.0;
+  double sum_squared_loss = 0.0;
+  double sum_squared_deviation = 0.0;
   guint streak = 0;
 
   g_return_if_fail (stats != NULL);
@@ -1992,6 +2009,7 @@ perp_journal_stats_compute (const double     *results_r,
         {
           stats->n_losses++;
           sum_loss += r;
+          sum_squared_loss += r * r;
           streak++;
           stats->longest_losing_streak = MAX (stats->longest_losing_streak, streak);
         }
@@ -2009,6 +2027,7 @@ perp_journal_stats_compute (const double     *results_r,
     {
       stats->win_rate = stats->expectancy_r = stats->avg_r = NAN;
       stats->avg_win_r = stats->avg_loss_r = stats->profit_factor = NAN;
+      stats->sharpe_r = stats->sortino_r = NAN;
       return;
     }
   stats->win_rate = (double) stats->n_wins / (double) n;
@@ -2021,6 +2040,14 @@ perp_journal_stats_compute (const double     *results_r,
     stats->profit_factor = sum_win / -sum_loss;
   else
     stats->profit_factor = sum_win > 0.0 ? INFINITY : NAN;
+
+  /* Deviations from the mean in a second pass: summing squares first and subtracting
+   * the squared mean loses the spread of results that are nearly all alike. */
+  for (gsize i = 0; i < n; i++)
+    sum_squared_deviation += (results_r[i] - stats->avg_r) * (results_r[i] - stats->avg_r);
+  stats->sharpe_r = n >= 2 && sum_squared_deviation > 0.0
+                    ? stats->avg_r / sqrt (sum_squared_deviation / (double) (n - 1)) : NAN;
+  stats->sortino_r = stats->n_losses > 0 ? stats->avg_r / sqrt (sum_squared_loss / (double) n) : NAN;
 }
 
 void

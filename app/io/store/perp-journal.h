@@ -61,6 +61,10 @@ typedef enum
   PERP_JOURNAL_FLAGS_NONE      = 0,
   /* Open for reading only (reports on a journal another process writes). */
   PERP_JOURNAL_FLAGS_READ_ONLY = 1 << 0,
+  /* A journal for one run (a backtest's), in memory: the path only names it in
+   * messages.  Nothing of it outlives the object, which a run that can be repeated
+   * does not need, and it costs no disk writes. */
+  PERP_JOURNAL_FLAGS_SCRATCH   = 1 << 1,
 } PerpJournalFlags;
 
 /* A signal's status is the core's PerpSignalStatus (core/perp-signal.h): taken, blocked
@@ -158,6 +162,10 @@ typedef struct
  * @max_drawdown_r: the largest fall of the cumulative R from a running peak that starts
  *   at 0, as a positive number
  * @longest_losing_streak: losing trades in a row (a win or a scratch ends a streak)
+ * @sharpe_r: per trade, not annualised: the mean result over the sample standard
+ *   deviation of the results (NAN with fewer than two trades or no spread)
+ * @sortino_r: per trade: the mean result over the downside deviation, the root mean
+ *   square of the losses counted over every trade (NAN without a loss)
  */
 typedef struct
 {
@@ -174,6 +182,8 @@ typedef struct
   double total_r;
   double max_drawdown_r;
   guint  longest_losing_streak;
+  double sharpe_r;
+  double sortino_r;
 } PerpJournalStats;
 
 typedef enum
