@@ -11,6 +11,11 @@
 #include "core/perp-candles.h"
 #include "core/perp-structure.h"
 #include "io/perp-candle-csv.h"
+#include "io/perp-config.h"
+#include "io/perp-exchange-info.h"
+#include "io/perp-replay-feed.h"
+#include "perp-engine.h"
+#include "perp-signal-journal.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +28,28 @@ enum {
 
 /* The bundled Binance exchangeInfo (symbol filters for sizing), under the data dir. */
 #define PERP_CLI_EXCHANGE_INFO_FILE "exchange-info/fapi_v1_exchangeInfo_2025-12-24.json"
+
+/* What replay and backtest read (perp-cli-watch.c): --data, --interval, --symbols,
+ * --warmup, --lenient, --config, --exchange-info. */
+typedef struct
+{
+  char   **data;
+  char    *interval;
+  char    *symbols;
+  int      warmup;
+  gboolean lenient;
+  char    *config_path;
+  char    *exchange_path;
+} PerpCliRecordings;
+
+/* What a replay prints per score. */
+typedef enum
+{
+  PERP_CLI_OUTPUT_TEXT,          /* a line per score on a candle close */
+  PERP_CLI_OUTPUT_EVERY_UPDATE,  /* ... and after history loads */
+  PERP_CLI_OUTPUT_JSON,          /* a JSON object per score on a close */
+  PERP_CLI_OUTPUT_NONE,          /* nothing: the closes are only counted */
+} PerpCliOutput;
 
 int          perp_cli_usage_error     (GOptionContext        *context,
                                        const char            *format,
@@ -77,5 +104,31 @@ int          perp_cli_structure_causal (const PerpCandles         *candles,
                                         gboolean                   json,
                                         guint                      limit,
                                         const char                *csv);
+
+void         perp_cli_recordings_add_options (GOptionContext    *context,
+                                              PerpCliRecordings *self);
+void         perp_cli_recordings_clear       (PerpCliRecordings *self);
+PerpConfig  *perp_cli_recordings_load_config (PerpCliRecordings *self,
+                                              GOptionContext    *context,
+                                              const char        *command,
+                                              int               *exit_code);
+gboolean     perp_cli_recordings_open        (PerpCliRecordings  *self,
+                                              const PerpConfig   *config,
+                                              double              speed,
+                                              PerpExchangeInfo  **exchange,
+                                              PerpEngine        **engine,
+                                              PerpReplayFeed    **feed);
+int          perp_cli_replay_run             (PerpEngine         *engine,
+                                              PerpReplayFeed     *feed,
+                                              PerpSignalJournal  *signal_journal,
+                                              PerpCliOutput       output,
+                                              const char         *command,
+                                              guint              *n_closes);
+int          perp_cli_cmd_backtest           (int                 argc,
+                                              char              **argv);
+int          perp_cli_bench_backtest         (const char         *csv,
+                                              int                 runs);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PerpCliRecordings, perp_cli_recordings_clear)
 
 G_END_DECLS

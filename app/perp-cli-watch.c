@@ -33,6 +33,8 @@ typedef struct
   GMainLoop  *loop;
   PerpFeed   *feed;
   gboolean    json;
+  gboolean    quiet;        /* prints nothing per score: counts the closes */
+  guint       n_closes;
   gboolean    closes_only;
   int         exit_code;
   char       *failure;
@@ -138,6 +140,9 @@ on_score_changed (PerpEngine             *engine,
 {
   if (session->closes_only && !update->on_close)
     return;
+  session->n_closes++;
+  if (session->quiet)
+    return;
   if (session->json)
     print_update_json (update);
   else
@@ -152,7 +157,9 @@ on_feed_state (PerpEngine           *engine,
 {
   const char *state = perp_feed_state_to_string (status->state);
 
-  if (session->json)
+  if (session->quiet)
+    ;
+  else if (session->json)
     {
       printf ("{\"schema\":\"perpscope.watch/1\",\"type\":\"state\",\"state\":\"%s\"", state);
       if (status->state == PERP_FEED_STATE_RECONNECTING)
@@ -485,6 +492,135 @@ parse_speed (const char *text,
   return end != text && *end == '\0' && isfinite (*speed) && *speed > 0.0;
 }
 
+/* The options replay and backtest share: which recordings, and how to read them.  (The
+ * context copies the entries; their values land in @self.) */
+void
+perp_cli_recordings_add_options (GOptionContext    *context,
+                                 PerpCliRecordings *self)
+{
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &self->data, "A recording: candle CSV, tick capture or folder (repeatable)", "PATH" },
+    { "interval", 0, 0, G_OPTION_ARG_STRING, &self->interval, "Signal timeframe (default: the config's)", "5m" },
+    { "symbols", 0, 0, G_OPTION_ARG_STRING, &self->symbols, "Only these symbols (default: every symbol in the data)", "BTCUSDT,..." },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &self->warmup, "Candles of each candle file loaded as history before playing (default 0)", "N" },
+    { "lenient", 0, 0, G_OPTION_ARG_NONE, &self->lenient, "Skip malformed lines (counted) instead of stopping", NULL },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &self->config_path, "Configuration file (YAML)", "FILE" },
+    { "exchange-info", 0, 0, G_OPTION_ARG_FILENAME, &self->exchange_path, "exchangeInfo JSON for sizing (default: the bundled one)", "FILE" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+}
+
+void
+perp_cli_recordings_clear (PerpCliRecordings *self)
+{
+  g_clear_pointer (&self->data, g_strfreev);
+  g_clear_pointer (&self->interval, g_free);
+  g_clear_pointer (&self->symbols, g_free);
+  g_clear_pointer (&self->config_path, g_free);
+  g_clear_pointer (&self->exchange_path, g_free);
+}
+
+/* Checks the shared options and loads the configuration with the timeframe and symbols
+ * they choose.  NULL (and @exit_code set) on a usage or data error, said on stderr. */
+PerpConfig *
+perp_cli_recordings_load_config (PerpCliRecordings *self,
+                                 GOptionContext    *context,
+                                 const char        *command,
+                                 int               *exit_code)
+{
+  g_autoptr(PerpConfig) config = NULL;
+
+  if (self->data == NULL || self->data[0] == NULL)
+    {
+      *exit_code = perp_cli_usage_error (context, "%s: --data PATH is required", command);
+      return NULL;
+    }
+  if (self->warmup < 0)
+    {
+      *exit_code = perp_cli_usage_error (context, "%s: --warmup must not be negative", command);
+      return NULL;
+    }
+  if ((config = load_config (self->config_path)) == NULL)
+    {
+      *exit_code = EXIT_DATA;
+      return NULL;
+    }
+  if (!parse_interval_option (context, self->interval, &config->signal_interval, exit_code))
+    return NULL;
+  g_strfreev (config->symbols);
+  config->symbols = self->symbols != NULL ? g_strsplit (self->symbols, ",", -1) : NULL;
+  return g_steal_pointer (&config);
+}
+
+/* The engine for @config (which it copies) and the replay feed of the recordings, at
+ * @speed (0: as fast as possible).  The engine borrows @exchange: keep it as long. */
+gboolean
+perp_cli_recordings_open (PerpCliRecordings  *self,
+                          const PerpConfig   *config,
+                          double              speed,
+                          PerpExchangeInfo  **exchange,
+                          PerpEngine        **engine,
+                          PerpReplayFeed    **feed)
+{
+  g_autoptr(GError) error = NULL;
+
+  *exchange = load_exchange_info (self->exchange_path);
+  *engine = perp_engine_new (config, *exchange, &error);
+  if (*engine == NULL)
+    {
+      fprintf (stderr, "perpscope-cli: %s\n", error->message);
+      return FALSE;
+    }
+  perp_engine_set_watch_all (*engine, self->symbols == NULL);
+  /* The order of every line depends on the data alone. */
+  perp_engine_set_threaded_loading (*engine, FALSE);
+
+  *feed = perp_replay_feed_new ();
+  perp_replay_feed_set_lenient (*feed, self->lenient);
+  perp_replay_feed_set_speed (*feed, speed);
+  perp_replay_feed_set_warmup (*feed, (guint) self->warmup);
+  for (guint i = 0; self->data[i] != NULL; i++)
+    if (!perp_replay_feed_add_file (*feed, self->data[i], &error))
+      {
+        fprintf (stderr, "perpscope-cli: %s\n", error->message);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Plays @feed through @engine to its end, printing as @output says, and returns the
+ * exit status.  @n_closes counts the scores made on candle closes. */
+int
+perp_cli_replay_run (PerpEngine        *engine,
+                     PerpReplayFeed    *feed,
+                     PerpSignalJournal *signal_journal,
+                     PerpCliOutput      output,
+                     const char        *command,
+                     guint             *n_closes)
+{
+  Session session = { 0 };
+
+  session.json = output == PERP_CLI_OUTPUT_JSON;
+  session.quiet = output == PERP_CLI_OUTPUT_NONE;
+  session.closes_only = output != PERP_CLI_OUTPUT_EVERY_UPDATE;
+  if (signal_journal != NULL)
+    g_signal_connect (signal_journal, "failed", G_CALLBACK (on_journal_failed), &session);
+  run_session (&session, engine, PERP_FEED (feed));
+  if (signal_journal != NULL)
+    g_signal_handlers_disconnect_by_data (signal_journal, &session);
+  if (perp_replay_feed_get_n_skipped (feed) > 0)
+    fprintf (stderr, "perpscope-cli: %s: skipped %" G_GUINT64_FORMAT " malformed lines (first: %s)\n",
+             command, perp_replay_feed_get_n_skipped (feed), perp_replay_feed_get_first_skipped (feed));
+  if (session.failure != NULL)
+    fprintf (stderr, "perpscope-cli: %s: %s\n", command, session.failure);
+  g_free (session.failure);
+  if (n_closes != NULL)
+    *n_closes = session.n_closes;
+  return session.exit_code;
+}
+
 int
 perp_cli_cmd_replay (int    argc,
                      char **argv)
@@ -495,32 +631,18 @@ perp_cli_cmd_replay (int    argc,
   g_autoptr(PerpEngine) engine = NULL;
   g_autoptr(PerpReplayFeed) feed = NULL;
   g_autoptr(PerpSignalJournal) signal_journal = NULL;
-  g_autoptr(GError) error = NULL;
+  g_auto(PerpCliRecordings) recordings = { 0 };
   g_autofree char *journal_path = NULL;
   gboolean no_journal = FALSE;
-  g_auto(GStrv) data = NULL;
   g_autofree char *speed_text = NULL;
-  g_autofree char *interval_text = NULL;
-  g_autofree char *symbols_text = NULL;
-  g_autofree char *config_path = NULL;
-  g_autofree char *exchange_path = NULL;
-  gboolean lenient = FALSE;
   gboolean every_update = FALSE;
-  int warmup = 0;
+  gboolean json = FALSE;
   double speed = 0.0;
-  Session session = { 0 };
   int exit_code = EXIT_OK;
   const GOptionEntry entries[] = {
-    { "data", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &data, "A recording: candle CSV, tick capture or folder (repeatable)", "PATH" },
     { "speed", 0, 0, G_OPTION_ARG_STRING, &speed_text, "Playback speed: N times real time, or max (default)", "N|max" },
-    { "interval", 0, 0, G_OPTION_ARG_STRING, &interval_text, "Signal timeframe (default: the config's)", "5m" },
-    { "symbols", 0, 0, G_OPTION_ARG_STRING, &symbols_text, "Only these symbols (default: every symbol in the data)", "BTCUSDT,..." },
-    { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Candles of each candle file loaded as history before playing (default 0)", "N" },
     { "all-updates", 0, 0, G_OPTION_ARG_NONE, &every_update, "Also print the scores after history loads, not only at closes", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &session.json, "One JSON object per line", NULL },
-    { "lenient", 0, 0, G_OPTION_ARG_NONE, &lenient, "Skip malformed lines (counted) instead of stopping", NULL },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (YAML)", "FILE" },
-    { "exchange-info", 0, 0, G_OPTION_ARG_FILENAME, &exchange_path, "exchangeInfo JSON for sizing (default: the bundled one)", "FILE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per line", NULL },
     { "journal", 0, 0, G_OPTION_ARG_FILENAME, &journal_path, "Journal signals and outcomes here (default: the config's, else the user data folder)", "FILE" },
     { "no-journal", 0, 0, G_OPTION_ARG_NONE, &no_journal, "Do not journal", NULL },
     { NULL }
@@ -532,61 +654,28 @@ perp_cli_cmd_replay (int    argc,
     "Plays recordings through the same engine as watch: candle CSVs (SYMBOL_INTERVAL_*.csv),\n"
     "the tick captures of ../shared/data/ticks and recordings made by \"record\".  Times\n"
     "come from the data, so the same files give the same lines on every run.");
+  perp_cli_recordings_add_options (context, &recordings);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
     return exit_code;
   if (argc > 1)
     return perp_cli_usage_error (context, "replay: unexpected argument \"%s\"", argv[1]);
-  if (data == NULL || data[0] == NULL)
-    return perp_cli_usage_error (context, "replay: --data PATH is required");
   if (!parse_speed (speed_text, &speed))
     return perp_cli_usage_error (context, "replay: --speed must be a positive number or \"max\", not \"%s\"", speed_text);
-  if (warmup < 0)
-    return perp_cli_usage_error (context, "replay: --warmup must not be negative");
-
-  if ((config = load_config (config_path)) == NULL)
-    return EXIT_DATA;
-  if (!parse_interval_option (context, interval_text, &config->signal_interval, &exit_code))
+  if ((config = perp_cli_recordings_load_config (&recordings, context, "replay", &exit_code)) == NULL)
     return exit_code;
-  g_strfreev (config->symbols);
-  config->symbols = symbols_text != NULL ? g_strsplit (symbols_text, ",", -1) : NULL;
-  exchange = load_exchange_info (exchange_path);
-  engine = perp_engine_new (config, exchange, &error);
-  if (engine == NULL)
-    {
-      fprintf (stderr, "perpscope-cli: %s\n", error->message);
-      return EXIT_DATA;
-    }
-  perp_engine_set_watch_all (engine, symbols_text == NULL);
-  /* The order of every line depends on the data alone. */
-  perp_engine_set_threaded_loading (engine, FALSE);
-
-  feed = perp_replay_feed_new ();
-  perp_replay_feed_set_lenient (feed, lenient);
-  perp_replay_feed_set_speed (feed, speed);
-  perp_replay_feed_set_warmup (feed, (guint) warmup);
-  for (guint i = 0; data[i] != NULL; i++)
-    if (!perp_replay_feed_add_file (feed, data[i], &error))
-      {
-        fprintf (stderr, "perpscope-cli: %s\n", error->message);
-        return EXIT_DATA;
-      }
+  if (!perp_cli_recordings_open (&recordings, config, speed, &exchange, &engine, &feed))
+    return EXIT_DATA;
 
   /* Written in place: the journal then depends on the data alone, like the output. */
   if (!attach_journal (engine, config, journal_path, no_journal, TRUE, &signal_journal))
     return EXIT_DATA;
-  if (signal_journal != NULL)
-    g_signal_connect (signal_journal, "failed", G_CALLBACK (on_journal_failed), &session);
 
-  session.closes_only = !every_update;
-  run_session (&session, engine, PERP_FEED (feed));
-  if (perp_replay_feed_get_n_skipped (feed) > 0)
-    fprintf (stderr, "perpscope-cli: replay: skipped %" G_GUINT64_FORMAT " malformed lines (first: %s)\n",
-             perp_replay_feed_get_n_skipped (feed), perp_replay_feed_get_first_skipped (feed));
-  if (session.failure != NULL)
-    fprintf (stderr, "perpscope-cli: replay: %s\n", session.failure);
-  g_free (session.failure);
-  return finish_journal (signal_journal, session.exit_code);
+  exit_code = perp_cli_replay_run (engine, feed, signal_journal,
+                                   json ? PERP_CLI_OUTPUT_JSON
+                                   : every_update ? PERP_CLI_OUTPUT_EVERY_UPDATE : PERP_CLI_OUTPUT_TEXT,
+                                   "replay", NULL);
+  return finish_journal (signal_journal, exit_code);
 }
 
 /* ------------------------------------------------------------------ record */

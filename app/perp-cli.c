@@ -700,15 +700,17 @@ cmd_bench (int    argc,
     "candle closes on every symbol) and cold (every symbol from nothing), in ms.\n"
     "bench latency: a tick capture (--ticks) played through the engine with a score on\n"
     "every message, after history from --csv moved to end where the capture starts: time\n"
-    "from a message's text to the engine's score-changed, p50/p99 in microseconds.");
+    "from a message's text to the engine's score-changed, p50/p99 in microseconds.\n"
+    "bench backtest: the backtest of --csv (engine, journal, outcomes) and its replay alone\n"
+    "(scored on every close), in seconds and scaled to a year of 5m candles.");
   g_option_context_add_main_entries (context, entries, NULL);
 
   if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
     return exit_code;
   if (argc < 2 || (strcmp (argv[1], "indicators") != 0 && strcmp (argv[1], "structure") != 0
                    && strcmp (argv[1], "flow") != 0 && strcmp (argv[1], "score") != 0
-                   && strcmp (argv[1], "latency") != 0))
-    return perp_cli_usage_error (context, "bench: say what to measure: \"bench indicators\", \"bench structure\", \"bench flow\", \"bench score\" or \"bench latency\"");
+                   && strcmp (argv[1], "latency") != 0 && strcmp (argv[1], "backtest") != 0))
+    return perp_cli_usage_error (context, "bench: say what to measure: \"bench indicators\", \"bench structure\", \"bench flow\", \"bench score\", \"bench latency\" or \"bench backtest\"");
   if (argc > 2)
     return perp_cli_usage_error (context, "bench: unexpected argument \"%s\"", argv[2]);
   if (strcmp (argv[1], "latency") == 0)
@@ -736,6 +738,8 @@ cmd_bench (int    argc,
     return perp_cli_bench_structure (csv, runs);
   if (strcmp (argv[1], "score") == 0)
     return perp_cli_bench_score (csv, runs);
+  if (strcmp (argv[1], "backtest") == 0)
+    return perp_cli_bench_backtest (csv, runs);
 
   for (guint r = 0; r < G_N_ELEMENTS (load_ms); r++)
     {
@@ -791,9 +795,10 @@ static const Command commands[] = {
   { "watch", perp_cli_cmd_watch, "Live scores from Binance USDT-M public market data" },
   { "replay", perp_cli_cmd_replay, "The watch output from recorded data (candle CSVs, tick captures, recordings)" },
   { "record", perp_cli_cmd_record, "Record a live session (all streams and REST responses) for replay" },
+  { "backtest", perp_cli_cmd_backtest, "Trade every taken signal of recorded data: win rate, profit factor, drawdown, calibration" },
   { "export", perp_cli_cmd_export, "The signal journal as CSV, HTML or PDF: statistics, equity curve, charts" },
   { "resume", perp_cli_cmd_resume, "Resume a breaker that holds until resumed (the daily-drawdown pause)" },
-  { "bench", cmd_bench, "Measure the core's speed (bench indicators, bench structure, bench flow, bench score)" },
+  { "bench", cmd_bench, "Measure the core's speed (bench indicators, structure, flow, score, latency, backtest)" },
 };
 
 static void

@@ -617,6 +617,88 @@ run replay --data "$btc5" --speed fast
 expect_rc 2
 report "replay: a bad --speed is a usage error"
 
+# ---- backtest: a replay whose journal is summed up
+
+run backtest --data "$btc5" --interval 5m --warmup 100 --journal "$tmp/bt.sqlite" --json
+expect_rc 0
+cp "$tmp/out" "$tmp/bt.json"
+run export --journal "$tmp/bt.sqlite" --format csv --out "$tmp/bt.csv"
+expect_rc 0
+if command -v python3 >/dev/null 2>&1; then
+  # The statistics again, from the kept journal's rows: the taken trades that closed, in
+  # exit order (then id, as the journal orders them).
+  python3 - "$tmp/bt.json" "$tmp/bt.csv" >"$tmp/py" 2>&1 <<'PY' || fail "$(tail -n 3 "$tmp/py")"
+import csv, json, math, sys
+d = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+closed = sorted((r for r in rows if r["status"] == "signal"
+                 and r["outcome"] in ("stopped", "break_even", "trailed", "targets", "expired")),
+                key=lambda r: (r["exit_time"], int(r["id"])))
+results = [float(r["realised_r"]) for r in closed]
+a = d["all"]
+assert len(results) > 10, "too few trades to check: %d" % len(results)
+assert a["trades"] == len(results), (a["trades"], len(results))
+assert a["wins"] == sum(1 for x in results if x > 0)
+assert a["losses"] == sum(1 for x in results if x < 0)
+close = lambda x, y: abs(x - y) <= 1e-9 * max(1.0, abs(y))
+assert close(a["total_r"], sum(results)), (a["total_r"], sum(results))
+won = sum(x for x in results if x > 0); lost = -sum(x for x in results if x < 0)
+assert close(a["profit_factor"], won / lost)
+peak = cum = dd = 0.0
+for x in results:
+    cum += x; peak = max(peak, cum); dd = max(dd, peak - cum)
+assert close(a["max_drawdown_r"], dd), (a["max_drawdown_r"], dd)
+mean = sum(results) / len(results)
+sd = math.sqrt(sum((x - mean) ** 2 for x in results) / (len(results) - 1))
+assert close(a["sharpe_r"], mean / sd), (a["sharpe_r"], mean / sd)
+assert close(a["sortino_r"], mean / math.sqrt(sum(x * x for x in results if x < 0) / len(results)))
+gross = sum(float(r["gross_r"]) for r in closed)
+assert close(d["gross_r"], gross), (d["gross_r"], gross)
+counts = {}
+for r in rows:
+    counts[r["status"]] = counts.get(r["status"], 0) + 1
+assert all(d["signals"].get(k, 0) == v for k, v in counts.items()), (d["signals"], counts)
+assert sum(b["trades"] for b in d["calibration"]) == len(results)
+# Nobody resumes a backtest: a daily-drawdown pause ends with its UTC day.
+paused = [r for r in rows if r["reason"].startswith("Paused since ")]
+assert paused, "no daily-drawdown pause in this data: the check below checks nothing"
+for r in paused:
+    assert r["time"][:10] == r["reason"][len("Paused since "):][:10], (r["time"], r["reason"])
+PY
+  report "backtest --json: its statistics are the kept journal's trades summed up again"
+else
+  skip "backtest --json: its statistics are the kept journal's trades summed up again" "python3 not found"
+fi
+
+run backtest --data "$btc5" --interval 5m --warmup 100 --report "$tmp/bt.html"
+expect_rc 0
+expect_grep "$tmp/out" "closed trades (R after fees and slippage"
+expect_grep "$tmp/out" "daily-drawdown pause lifted at the next UTC midnight"
+expect_grep "$tmp/out" "calibration"
+expect_grep "$tmp/bt.html" "<html"
+grep -v "scored in" "$tmp/out" >"$tmp/bt1.txt"
+run backtest --data "$btc5" --interval 5m --warmup 100
+grep -v "scored in" "$tmp/out" | cmp -s - "$tmp/bt1.txt" || fail "two backtests of the same data differ"
+report "backtest: the statistics in text, the same every run, and the full report beside them"
+
+run backtest --data "$btc5" --interval 5m --journal "$tmp/bt.sqlite"
+expect_rc 1
+expect_grep "$tmp/err" "already exists"
+report "backtest: refuses to mix its trades into an existing journal"
+
+run backtest --data "$btc5" --report "$tmp/bt.txt"
+expect_rc 2
+expect_grep "$tmp/err" ".csv, .html or .pdf"
+run backtest --interval 5m
+expect_rc 2
+expect_grep "$tmp/err" "--data PATH is required"
+report "backtest: a report of unknown format and missing data are usage errors"
+
+run bench backtest --csv "$btc5" --runs 1
+expect_rc 0
+expect_grep "$tmp/out" "backtest (engine, journal, outcomes)"
+report "bench backtest runs on a file"
+
 run watch --symbols BTCUSDT --no-journal --rest-url http://127.0.0.1:1 --ws-url-market ws://127.0.0.1:1/market --ws-url-public ws://127.0.0.1:1/public
 expect_rc 1
 expect_grep "$tmp/err" "connection refused by 127.0.0.1:1"

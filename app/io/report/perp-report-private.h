@@ -13,20 +13,6 @@
 
 G_BEGIN_DECLS
 
-/* Stated-confidence buckets of the calibration table: [50, 55), [55, 65), [65, 80),
- * [80, 100]. */
-#define PERP_REPORT_N_BUCKETS 4
-
-typedef struct
-{
-  double low;
-  double high;
-  guint  n_trades;
-  guint  n_wins;
-  double sum_confidence;
-  double sum_r;
-} PerpReportBucket;
-
 /**
  * PerpReportSnapshot:
  * @signal: (transfer none): the signal, owned by the report's list
@@ -76,6 +62,7 @@ struct _PerpReport
 
   GArray               *equity_time;     /* gint64: exit times of the closed taken trades */
   GArray               *equity_r;        /* double: the cumulative R after each */
+  double                gross_r;         /* their results before fees and slippage, summed */
 
   PerpReportBucket      buckets[PERP_REPORT_N_BUCKETS];
 

@@ -161,6 +161,7 @@ compute_curves (PerpReport *self)
       guint b;
 
       cumulative += s->result_r;
+      self->gross_r += s->gross_r;
       g_array_append_val (self->equity_time, s->exit_time);
       g_array_append_val (self->equity_r, cumulative);
 
@@ -254,6 +255,75 @@ perp_report_get_signals (const PerpReport *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   return self->signals;
+}
+
+/* How many of the signals have @status. */
+guint
+perp_report_get_n_status (const PerpReport *self,
+                          PerpSignalStatus  status)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail ((guint) status < PERP_N_SIGNAL_STATUSES, 0);
+
+  return self->n_by_status[status];
+}
+
+/* The statistics of the taken signals' closed trades. */
+const PerpJournalStats *
+perp_report_get_overall (const PerpReport *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return &self->overall;
+}
+
+/**
+ * perp_report_get_stats:
+ * @group: %PERP_JOURNAL_GROUP_SYMBOL, %PERP_JOURNAL_GROUP_TIER or
+ *   %PERP_JOURNAL_GROUP_SESSION (the groupings a report reads)
+ *
+ * Returns: (transfer none) (element-type PerpJournalStatsRow): the taken signals'
+ *   statistics by @group, or %NULL for a grouping the report does not read
+ */
+const GPtrArray *
+perp_report_get_stats (const PerpReport *self,
+                       PerpJournalGroup  group)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  switch (group)
+    {
+    case PERP_JOURNAL_GROUP_SYMBOL:
+      return self->by_symbol;
+    case PERP_JOURNAL_GROUP_TIER:
+      return self->by_tier;
+    case PERP_JOURNAL_GROUP_SESSION:
+      return self->by_session;
+    case PERP_JOURNAL_GROUP_NONE:
+    case PERP_JOURNAL_GROUP_DAY:
+    case PERP_JOURNAL_GROUP_FACTOR:
+    default:
+      return NULL;
+    }
+}
+
+/* The closed taken trades' results before fees and slippage, summed (in R): what the
+ * costs took is this less the overall total. */
+double
+perp_report_get_gross_r (const PerpReport *self)
+{
+  g_return_val_if_fail (self != NULL, NAN);
+
+  return self->gross_r;
+}
+
+/* The calibration table: PERP_REPORT_N_BUCKETS buckets, lowest first. */
+const PerpReportBucket *
+perp_report_get_calibration (const PerpReport *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->buckets;
 }
 
 /**

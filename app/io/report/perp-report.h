@@ -47,6 +47,20 @@ typedef enum
 /* Per-signal chart snapshots kept in HTML and PDF by default (the latest ones). */
 #define PERP_REPORT_DEFAULT_SNAPSHOTS 200
 
+/* Stated-confidence buckets of the calibration table: [50, 55), [55, 65), [65, 80),
+ * [80, 100], over the closed taken trades. */
+#define PERP_REPORT_N_BUCKETS 4
+
+typedef struct
+{
+  double low;
+  double high;
+  guint  n_trades;
+  guint  n_wins;
+  double sum_confidence;
+  double sum_r;
+} PerpReportBucket;
+
 typedef struct _PerpReport PerpReport;
 
 GQuark            perp_report_error_quark       (void);
@@ -65,6 +79,13 @@ void              perp_report_set_generated_at  (PerpReport              *self,
                                                  gint64                   time);
 
 const GPtrArray  *perp_report_get_signals       (const PerpReport        *self);
+guint             perp_report_get_n_status      (const PerpReport        *self,
+                                                 PerpSignalStatus         status);
+const PerpJournalStats *perp_report_get_overall (const PerpReport        *self);
+const GPtrArray  *perp_report_get_stats         (const PerpReport        *self,
+                                                 PerpJournalGroup         group);
+const PerpReportBucket *perp_report_get_calibration (const PerpReport    *self);
+double            perp_report_get_gross_r       (const PerpReport        *self);
 guint             perp_report_get_n_snapshots   (const PerpReport        *self);
 
 gboolean          perp_report_write             (PerpReport              *self,
