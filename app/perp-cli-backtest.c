@@ -380,6 +380,7 @@ perp_cli_cmd_backtest (int    argc,
     "of the stated confidence.  Use --warmup so that the first scores have history.\n"
     "Exit status: 0 on success, 1 on a data error, 2 on a usage error.");
   perp_cli_recordings_add_options (context, &recordings);
+  perp_cli_recordings_add_warmup (context, &recordings);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
     return exit_code;

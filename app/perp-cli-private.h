@@ -29,8 +29,8 @@ enum {
 /* The bundled Binance exchangeInfo (symbol filters for sizing), under the data dir. */
 #define PERP_CLI_EXCHANGE_INFO_FILE "exchange-info/fapi_v1_exchangeInfo_2025-12-24.json"
 
-/* What replay and backtest read (perp-cli-watch.c): --data, --interval, --symbols,
- * --warmup, --lenient, --config, --exchange-info. */
+/* What replay, backtest and scan read (perp-cli-watch.c): --data, --interval,
+ * --symbols, --lenient, --config, --exchange-info, and for the first two --warmup. */
 typedef struct
 {
   char   **data;
@@ -107,6 +107,8 @@ int          perp_cli_structure_causal (const PerpCandles         *candles,
 
 void         perp_cli_recordings_add_options (GOptionContext    *context,
                                               PerpCliRecordings *self);
+void         perp_cli_recordings_add_warmup  (GOptionContext    *context,
+                                              PerpCliRecordings *self);
 void         perp_cli_recordings_clear       (PerpCliRecordings *self);
 PerpConfig  *perp_cli_recordings_load_config (PerpCliRecordings *self,
                                               GOptionContext    *context,
@@ -124,6 +126,10 @@ int          perp_cli_replay_run             (PerpEngine         *engine,
                                               PerpCliOutput       output,
                                               const char         *command,
                                               guint              *n_closes);
+void         perp_cli_print_update           (const PerpEngineUpdate *update,
+                                              gboolean            json);
+int          perp_cli_cmd_scan               (int                 argc,
+                                              char              **argv);
 int          perp_cli_cmd_backtest           (int                 argc,
                                               char              **argv);
 int          perp_cli_bench_backtest         (const char         *csv,

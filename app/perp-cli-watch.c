@@ -133,6 +133,17 @@ print_update_json (const PerpEngineUpdate *u)
   printf ("},\"breakers\":\"%s\"}\n", perp_breaker_action_name (u->verdict->action));
 }
 
+/* One engine update as watch prints it: text lines, or one JSON object. */
+void
+perp_cli_print_update (const PerpEngineUpdate *update,
+                       gboolean                json)
+{
+  if (json)
+    print_update_json (update);
+  else
+    print_update_text (update);
+}
+
 static void
 on_score_changed (PerpEngine             *engine,
                   const PerpEngineUpdate *update,
@@ -143,10 +154,7 @@ on_score_changed (PerpEngine             *engine,
   session->n_closes++;
   if (session->quiet)
     return;
-  if (session->json)
-    print_update_json (update);
-  else
-    print_update_text (update);
+  perp_cli_print_update (update, session->json);
   fflush (stdout);
 }
 
@@ -492,8 +500,9 @@ parse_speed (const char *text,
   return end != text && *end == '\0' && isfinite (*speed) && *speed > 0.0;
 }
 
-/* The options replay and backtest share: which recordings, and how to read them.  (The
- * context copies the entries; their values land in @self.) */
+/* The options replay, backtest and scan share: which recordings, and how to read them.
+ * (The context copies the entries; their values land in @self.)  --warmup is only for
+ * the commands that play: perp_cli_recordings_add_warmup (). */
 void
 perp_cli_recordings_add_options (GOptionContext    *context,
                                  PerpCliRecordings *self)
@@ -502,10 +511,21 @@ perp_cli_recordings_add_options (GOptionContext    *context,
     { "data", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &self->data, "A recording: candle CSV, tick capture or folder (repeatable)", "PATH" },
     { "interval", 0, 0, G_OPTION_ARG_STRING, &self->interval, "Signal timeframe (default: the config's)", "5m" },
     { "symbols", 0, 0, G_OPTION_ARG_STRING, &self->symbols, "Only these symbols (default: every symbol in the data)", "BTCUSDT,..." },
-    { "warmup", 0, 0, G_OPTION_ARG_INT, &self->warmup, "Candles of each candle file loaded as history before playing (default 0)", "N" },
     { "lenient", 0, 0, G_OPTION_ARG_NONE, &self->lenient, "Skip malformed lines (counted) instead of stopping", NULL },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &self->config_path, "Configuration file (YAML)", "FILE" },
     { "exchange-info", 0, 0, G_OPTION_ARG_FILENAME, &self->exchange_path, "exchangeInfo JSON for sizing (default: the bundled one)", "FILE" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+}
+
+void
+perp_cli_recordings_add_warmup (GOptionContext    *context,
+                                PerpCliRecordings *self)
+{
+  const GOptionEntry entries[] = {
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &self->warmup, "Candles of each candle file loaded as history before playing (default 0)", "N" },
     { NULL }
   };
 
@@ -655,6 +675,7 @@ perp_cli_cmd_replay (int    argc,
     "the tick captures of ../shared/data/ticks and recordings made by \"record\".  Times\n"
     "come from the data, so the same files give the same lines on every run.");
   perp_cli_recordings_add_options (context, &recordings);
+  perp_cli_recordings_add_warmup (context, &recordings);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!perp_cli_parse_options (context, &argc, &argv, &exit_code))
     return exit_code;

@@ -795,6 +795,7 @@ static const Command commands[] = {
   { "watch", perp_cli_cmd_watch, "Live scores from Binance USDT-M public market data" },
   { "replay", perp_cli_cmd_replay, "The watch output from recorded data (candle CSVs, tick captures, recordings)" },
   { "record", perp_cli_cmd_record, "Record a live session (all streams and REST responses) for replay" },
+  { "scan", perp_cli_cmd_scan, "Every symbol of recorded data scored at one moment, strongest first" },
   { "backtest", perp_cli_cmd_backtest, "Trade every taken signal of recorded data: win rate, profit factor, drawdown, calibration" },
   { "export", perp_cli_cmd_export, "The signal journal as CSV, HTML or PDF: statistics, equity curve, charts" },
   { "resume", perp_cli_cmd_resume, "Resume a breaker that holds until resumed (the daily-drawdown pause)" },

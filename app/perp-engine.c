@@ -573,9 +573,9 @@ load_done (GObject      *source,
  * and the analysis rebuilt from the merge.  Aggregated series are rebuilt by running
  * the merged finest candles through the aggregation again. */
 static void
-candles_loaded (Symbol            *sym,
-                PerpInterval       interval,
-                const PerpCandles *block)
+load_block (Symbol            *sym,
+            PerpInterval       interval,
+            const PerpCandles *block)
 {
   PerpEngine *self = sym->engine;
   Series *series = &sym->series[interval];
@@ -657,7 +657,7 @@ candles_loaded (Symbol            *sym,
       {
         g_autoptr(GTask) task = g_task_new (NULL, self->cancellable, load_done, NULL);
 
-        g_task_set_source_tag (task, candles_loaded);
+        g_task_set_source_tag (task, load_block);
         g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
         g_task_run_in_thread (task, load_thread);
       }
@@ -680,6 +680,29 @@ candles_loaded (Symbol            *sym,
         if (c.open_time > have_last)
           aggregate_from (sym, interval, &c);
       }
+}
+
+static guint
+signal_length (Symbol *sym)
+{
+  Series *signal = &sym->series[sym->engine->config->signal_interval];
+
+  return signal->analysis != NULL ? perp_candles_get_length (perp_analysis_get_candles (signal->analysis)) : 0;
+}
+
+/* A block of the signal timeframe is scored once loaded (load_block ()); a block of a
+ * finer one that the signal series aggregates from is scored too, as the signal
+ * series it grew: history of 5m candles gives a 15m score as 15m history would. */
+static void
+candles_loaded (Symbol            *sym,
+                PerpInterval       interval,
+                const PerpCandles *block)
+{
+  guint before = signal_length (sym);
+
+  load_block (sym, interval, block);
+  if (interval != sym->engine->config->signal_interval && signal_length (sym) > before)
+    score_symbol (sym, FALSE);
 }
 
 /* ------------------------------------------------------------------- scoring */

@@ -617,6 +617,49 @@ run replay --data "$btc5" --speed fast
 expect_rc 2
 report "replay: a bad --speed is a usage error"
 
+# ---- scan: every symbol at one moment, as replay would have scored it then
+
+eth5="$fixtures/ETHUSDT_5m_2024-01-01_2days.csv"
+run scan --data "$btc5" --data "$eth5" --interval 15m --at 2024-01-02T12:00:00Z --json
+expect_rc 0
+cp "$tmp/out" "$tmp/scan.json"
+run replay --data "$btc5" --data "$eth5" --interval 15m --no-journal --json
+expect_rc 0
+if command -v python3 >/dev/null 2>&1; then
+  python3 - "$tmp/scan.json" "$tmp/out" >"$tmp/py" 2>&1 <<'PY' || fail "$(tail -n 3 "$tmp/py")"
+import json, sys
+at = 1704196800000  # 2024-01-02 12:00 UTC
+scan = [json.loads(l) for l in open(sys.argv[1])]
+assert sorted(s["symbol"] for s in scan) == ["BTCUSDT", "ETHUSDT"], [s["symbol"] for s in scan]
+conf = [max(s["long_pct"], s["short_pct"]) for s in scan]
+assert conf == sorted(conf, reverse=True), conf
+replayed = {}
+for l in open(sys.argv[2]):
+    d = json.loads(l)
+    if d.get("type") == "score" and d["on_close"] and d["time"] == at:
+        replayed[d["symbol"]] = d
+for s in scan:
+    r = replayed[s["symbol"]]
+    assert s["time"] == at, s["time"]
+    for k in ("long_pct", "short_pct", "direction", "tier", "coverage", "reasons", "plan"):
+        assert s[k] == r[k], (s["symbol"], k, s[k], r[k])
+PY
+  report "scan --at: each symbol's score is the one replay made at that close, highest first"
+else
+  skip "scan --at: each symbol's score is the one replay made at that close, highest first" "python3 not found"
+fi
+
+run scan --data "$btc5" --interval 15m
+expect_rc 0
+expect_grep "$tmp/out" "scan at the end of the data, 15m: 1 symbol scored"
+expect_grep "$tmp/out" "2024-01-03 00:00 UTC BTCUSDT 15m"
+run scan --data "$btc5" --at soon
+expect_rc 2
+run scan --interval 15m
+expect_rc 2
+expect_grep "$tmp/err" "--data PATH is required"
+report "scan: the end of the data by default; a bad --at and missing data are usage errors"
+
 # ---- backtest: a replay whose journal is summed up
 
 run backtest --data "$btc5" --interval 5m --warmup 100 --journal "$tmp/bt.sqlite" --json
