@@ -362,7 +362,7 @@ perp_cli_cmd_backtest (int    argc,
   RunFigures figures = { 0 };
   int exit_code = EXIT_OK;
   const GOptionEntry entries[] = {
-    { "journal", 0, 0, G_OPTION_ARG_FILENAME, &journal_path, "Keep the journal in this new file (default: a scratch journal, deleted)", "FILE" },
+    { "journal", 0, 0, G_OPTION_ARG_FILENAME, &journal_path, "Keep the journal in this new file (default: a scratch journal in memory)", "FILE" },
     { "report", 0, 0, G_OPTION_ARG_FILENAME, &report_path, "Also write the full report (.csv, .html or .pdf)", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "The statistics as one JSON object", NULL },
     { NULL }

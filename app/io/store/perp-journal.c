@@ -262,15 +262,11 @@ db_prepare (PerpJournal  *self,
             GError      **error)
 {
   sqlite3_stmt *stmt = NULL;
-  char *cached_sql = NULL;
   int rc;
 
-  /* Stolen, the entry's key is ours to free. */
-  if (g_hash_table_steal_extended (self->statements, sql, (gpointer *) &cached_sql, (gpointer *) &stmt))
-    {
-      g_free (cached_sql);
-      return stmt;
-    }
+  /* (The entry's key is the statement's own text: nothing to free.) */
+  if (g_hash_table_steal_extended (self->statements, sql, NULL, (gpointer *) &stmt))
+    return stmt;
 
   rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
   if (rc != SQLITE_OK)
@@ -291,11 +287,14 @@ db_release (PerpJournal  *self,
 
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
+  /* Keyed by the statement's own copy of its SQL, which lives as long as it does: a
+   * second statement of the same SQL replaces the first (key and all), which is
+   * finalized.  That keeps one hash of the text per use and no copy of it. */
   if (g_hash_table_size (self->statements) >= MAX_CACHED_STATEMENTS
-      || g_hash_table_contains (self->statements, sql))
+      && !g_hash_table_contains (self->statements, sql))
     sqlite3_finalize (stmt);
   else
-    g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+    g_hash_table_replace (self->statements, (gpointer) sql, stmt);
 }
 
 /* Runs a statement that returns no rows, then releases it. */
@@ -435,7 +434,7 @@ static void
 perp_journal_init (PerpJournal *self)
 {
   g_mutex_init (&self->lock);
-  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, statement_free);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, statement_free);
 }
 
 /**
