@@ -233,7 +233,12 @@ print_text (const PerpReport  *report,
   print_group (report, PERP_JOURNAL_GROUP_SYMBOL, "symbol");
   print_group (report, PERP_JOURNAL_GROUP_SESSION, "session");
 
-  printf ("\ncalibration (stated confidence against the realised win rate):\n");
+  {
+    g_autofree char *correlation = perp_report_format_ratio (perp_report_get_confidence_correlation (report));
+
+    printf ("\ncalibration (stated confidence against the realised win rate; their correlation with the "
+            "result in R: %s):\n", correlation);
+  }
   printf ("  %-12s %7s %9s %16s %10s\n", "confidence", "trades", "win rate", "mean confidence", "mean R");
   for (guint b = 0; b < PERP_REPORT_N_BUCKETS; b++)
     {
@@ -325,6 +330,8 @@ print_json (const PerpReport *report,
   print_json_group (report, PERP_JOURNAL_GROUP_TIER, "by_tier");
   print_json_group (report, PERP_JOURNAL_GROUP_SYMBOL, "by_symbol");
   print_json_group (report, PERP_JOURNAL_GROUP_SESSION, "by_session");
+  printf (",\"confidence_r_correlation\":");
+  perp_cli_print_json_number (perp_report_get_confidence_correlation (report));
   printf (",\"calibration\":[");
   for (guint b = 0; b < PERP_REPORT_N_BUCKETS; b++)
     {

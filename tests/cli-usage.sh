@@ -702,6 +702,11 @@ for r in rows:
     counts[r["status"]] = counts.get(r["status"], 0) + 1
 assert all(d["signals"].get(k, 0) == v for k, v in counts.items()), (d["signals"], counts)
 assert sum(b["trades"] for b in d["calibration"]) == len(results)
+conf = [max(float(r["long_pct"]), 100 - float(r["long_pct"])) for r in closed]
+mc = sum(conf) / len(conf)
+num = sum((c - mc) * (x - mean) for c, x in zip(conf, results))
+den = math.sqrt(sum((c - mc) ** 2 for c in conf) * sum((x - mean) ** 2 for x in results))
+assert close(d["confidence_r_correlation"], num / den), (d["confidence_r_correlation"], num / den)
 # Nobody resumes a backtest: a daily-drawdown pause ends with its UTC day.
 paused = [r for r in rows if r["reason"].startswith("Paused since ")]
 assert paused, "no daily-drawdown pause in this data: the check below checks nothing"

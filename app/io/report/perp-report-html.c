@@ -210,8 +210,11 @@ perp_report_write_html (PerpReport     *self,
   g_string_append (html, "<h2>By factor</h2>\n<p class=\"note\">Each factor's reading at the signal against "
                          "the signal's direction.</p>\n");
   factor_table (html, self);
-  g_string_append (html, "<h2>Calibration</h2>\n<p class=\"note\">Stated confidence of the closed taken "
-                         "trades against how often they won (a result above 0 R).</p>\n");
+  {
+    g_autofree char *note = perp_report_calibration_note (self);
+
+    g_string_append_printf (html, "<h2>Calibration</h2>\n<p class=\"note\">%s</p>\n", note);
+  }
   calibration_table (html, self);
   g_string_append (html, "</section>\n");
   if (!flush (out, html, error))

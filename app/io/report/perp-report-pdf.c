@@ -506,8 +506,11 @@ lay_out (Pdf        *pdf,
   paragraph (pdf, "Each factor's reading at the signal against the signal's direction.", 7.5, 0.3);
   factor_table (pdf, self);
   heading (pdf, "Calibration", HEADER_H + 3 * ROW_H);
-  paragraph (pdf, "Stated confidence of the closed taken trades against how often they won "
-                  "(a result above 0 R).", 7.5, 0.3);
+  {
+    g_autofree char *note = perp_report_calibration_note (self);
+
+    paragraph (pdf, note, 7.5, 0.3);
+  }
   calibration_table (pdf, self);
 
   /* The signals start on a page of their own. */

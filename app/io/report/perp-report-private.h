@@ -63,6 +63,7 @@ struct _PerpReport
   GArray               *equity_time;     /* gint64: exit times of the closed taken trades */
   GArray               *equity_r;        /* double: the cumulative R after each */
   double                gross_r;         /* their results before fees and slippage, summed */
+  double                confidence_r_correlation; /* their confidence against their results */
 
   PerpReportBucket      buckets[PERP_REPORT_N_BUCKETS];
 
@@ -152,6 +153,7 @@ char       *perp_report_format_time     (gint64            ms);
 char       *perp_report_format_price    (double            price);
 char       *perp_report_scope_text      (const PerpReport *self);
 char       *perp_report_counts_text     (const PerpReport *self);
+char       *perp_report_calibration_note (const PerpReport *self);
 char       *perp_report_snapshot_title  (const PerpReportSnapshot *snapshot);
 char       *perp_report_snapshot_plan_text (const PerpReportSnapshot *snapshot);
 char       *perp_report_snapshot_outcome_text (const PerpReportSnapshot *snapshot);

@@ -128,6 +128,38 @@ compare_by_exit (gconstpointer a,
   return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Whether a higher stated confidence came with better results: Pearson's correlation
+ * of the closed trades' confidence with their result in R (NAN with fewer than three
+ * trades, or when either does not vary).  Deviations from the means in a second pass,
+ * for the same reason as the journal's statistics. */
+static double
+confidence_r_correlation (const GPtrArray *closed)
+{
+  double mean_c = 0.0, mean_r = 0.0;
+  double cc = 0.0, rr = 0.0, cr = 0.0;
+
+  if (closed->len < 3)
+    return NAN;
+  for (guint i = 0; i < closed->len; i++)
+    {
+      const PerpJournalSignal *s = g_ptr_array_index (closed, i);
+
+      mean_c += s->confidence / closed->len;
+      mean_r += s->result_r / closed->len;
+    }
+  for (guint i = 0; i < closed->len; i++)
+    {
+      const PerpJournalSignal *s = g_ptr_array_index (closed, i);
+      double dc = s->confidence - mean_c;
+      double dr = s->result_r - mean_r;
+
+      cc += dc * dc;
+      rr += dr * dr;
+      cr += dc * dr;
+    }
+  return cc > 0.0 && rr > 0.0 ? cr / sqrt (cc * rr) : NAN;
+}
+
 /* The equity curve in exit order (as the journal's statistics read the trades) and the
  * calibration buckets. */
 static void
@@ -176,6 +208,7 @@ compute_curves (PerpReport *self)
       self->buckets[b].sum_confidence += s->confidence;
       self->buckets[b].sum_r += s->result_r;
     }
+  self->confidence_r_correlation = confidence_r_correlation (closed);
 }
 
 /**
@@ -315,6 +348,32 @@ perp_report_get_gross_r (const PerpReport *self)
   g_return_val_if_fail (self != NULL, NAN);
 
   return self->gross_r;
+}
+
+/* Pearson's correlation of the closed trades' stated confidence with their result in
+ * R: the honesty of the confidence in one number (NAN when it cannot be computed). */
+double
+perp_report_get_confidence_correlation (const PerpReport *self)
+{
+  g_return_val_if_fail (self != NULL, NAN);
+
+  return self->confidence_r_correlation;
+}
+
+/* What the calibration table shows, with the correlation when there is one. */
+char *
+perp_report_calibration_note (const PerpReport *self)
+{
+  double correlation = self->confidence_r_correlation;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (correlation))
+    return g_strdup ("Stated confidence of the closed taken trades against how often they won "
+                     "(a result above 0 R).");
+  return g_strdup_printf ("Stated confidence of the closed taken trades against how often they won "
+                          "(a result above 0 R). The correlation of the confidence with the result "
+                          "in R is %s (+1: results rose with the confidence in step; 0: no linear relation).",
+                          g_ascii_formatd (buf, sizeof buf, "%.2f", correlation));
 }
 
 /* The calibration table: PERP_REPORT_N_BUCKETS buckets, lowest first. */
