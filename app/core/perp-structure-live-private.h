@@ -15,7 +15,7 @@ G_BEGIN_DECLS
  * pivot beyond a price.  The engine's object list only grows (about 0.6 objects per
  * candle), so answering from it costs more with every candle of history; this index
  * answers from what is still alive.  It reads nothing but the object list, which is in
- * formed order and only gains events at the current candle, and catches up lazily when
+ * formed order and only gains events for the candles pushed, and catches up lazily when
  * asked: every object is looked at once when it appears, and once more when it ends. */
 typedef struct
 {

@@ -109,8 +109,10 @@ compare_ended (gconstpointer a,
 
 /* Catches up with the engine: objects that ended since the last update leave the live
  * list for the ended one, new objects join one or the other.  Events are only ever set
- * at the engine's current candle, so whatever ends now ends after everything already in
- * the ended list: sorting the newcomers keeps the whole list in end order. */
+ * for candles pushed since the last update (a series pushed at once may set some ahead
+ * of the candle at hand, but none beyond its end), so whatever ends now ends after
+ * everything already in the ended list: sorting the newcomers keeps the whole list in
+ * end order. */
 void
 _perp_structure_live_update (PerpStructureLive         *live,
                              const PerpStructureObject *objects,

@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "perp-structure-live-private.h"
 #include "perp-trigger-queue-private.h"
 #include "perp-indicators.h"
@@ -27,8 +31,9 @@
  *     comparisons when nothing fires (quiet ()) and a bucket visit per event
  *     otherwise, however many objects wait.  An object's steps and their keys are
  *     worked out once when it forms (watch ()), and it waits on one step at a time.
- *     Objects formed on this candle are armed after this step: nothing can be touched
- *     by the candle that formed it.
+ *     Objects formed on this candle wait from the next one: nothing can be touched
+ *     by the candle that formed it.  In a series pushed at once, the steps reached
+ *     within a few candles are taken without the queues (wait ()).
  *  2. Pivots at each depth (LuxAlgo's "legs": bar n - len is a new leg high when its
  *     high is above every high after it), from one monotone stack of the bars no later
  *     bar has reached yet, shared by every depth.
@@ -53,6 +58,7 @@
 #define N_CALENDAR_SOURCES 3
 #define RANGE_BLOCK 16 /* candles per block of range_of () */
 #define STACK_PAD   3  /* see cover_stack () */
+#define AHEAD       8  /* candles a step looks ahead in a series: see wait () */
 
 G_DEFINE_QUARK (perp-structure-error-quark, perp_structure_error)
 
@@ -295,6 +301,14 @@ struct _PerpStructure
   guint               *broken;    /* order blocks broken on this candle: breakers to make
                                    * (room for one per object) */
   guint                n_broken;
+
+  /* The series being pushed, for the steps taken ahead (wait ()): candle k's open time
+   * is ahead_time[k + ahead_delta], its high, low and close ahead_price[trigger][k +
+   * ahead_delta], for k before ahead_end (only read while the series is pushed). */
+  const gint64        *ahead_time;
+  const double        *ahead_price[N_TRIGGERS];
+  gint64               ahead_delta;
+  guint                ahead_end;
 
   DayOffsets           day_offsets[2];
   ZoneSpan             zone_span;
@@ -647,6 +661,8 @@ rules_init (PerpStructure *self)
              * edge is ever strict. */
             g_assert (low_side == (gboolean) bullish);
             g_assert (!rule->strict || (rule->edge != near && rule->edge != EDGE_MIDDLE));
+            /* take_ahead () relies on this: only a first step is a take. */
+            g_assert (rule->action != ACTION_TAKE || n == 0);
             chain->trigger[n] = rule->trigger;
             chain->action[n] = rule->action;
             self->chain_keys[kind][bullish][n] = rule->edge == EDGE_MIDDLE ? KEY_MIDDLE
@@ -702,7 +718,7 @@ apply (PerpStructure       *self,
  * (quiet_band_update ()).  About half the candles of the recorded data are quiet. */
 
 /* @payload's step waits on @trigger for @key. */
-static inline void
+G_ALWAYS_INLINE static inline void
 arm (PerpStructure *self,
      guint          trigger,
      double         key,
@@ -748,16 +764,147 @@ quiet (const PerpStructure *self,
          && -bottom < self->quiet_below[1] && -top >= self->quiet_middle[1];
 }
 
+/* Which of the AHEAD candles from @prices on (highs, lows or closes) reach @key on the
+ * side @sign gives (+1: from below; -1: from above, as the queues' keys are negated
+ * for it): bit k for the candle k on.  Without branches, as whether a candle reaches a
+ * key near the price is as good as random; two candles at a time where the machine
+ * has SSE2 (x86-64 always does): GCC does not vectorise such a loop at -O2. */
+static inline guint
+reach_mask (const double *prices,
+            double        sign,
+            double        key)
+{
+#ifdef __SSE2__
+  __m128d signs = _mm_set1_pd (sign);
+  __m128d keys = _mm_set1_pd (key);
+
+  G_STATIC_ASSERT (AHEAD == 8);
+  return (guint) _mm_movemask_pd (_mm_cmpge_pd (_mm_mul_pd (_mm_loadu_pd (prices), signs), keys))
+         | (guint) _mm_movemask_pd (_mm_cmpge_pd (_mm_mul_pd (_mm_loadu_pd (prices + 2), signs), keys)) << 2
+         | (guint) _mm_movemask_pd (_mm_cmpge_pd (_mm_mul_pd (_mm_loadu_pd (prices + 4), signs), keys)) << 4
+         | (guint) _mm_movemask_pd (_mm_cmpge_pd (_mm_mul_pd (_mm_loadu_pd (prices + 6), signs), keys)) << 6;
+#else
+  guint mask = 0;
+
+  for (guint k = 0; k < AHEAD; k++)
+    mask |= (guint) (sign * prices[k] >= key) << k;
+
+  return mask;
+#endif
+}
+
+/* @a if @pick, else @b, by masks: GCC makes a branch of "x = c ? a : x", which would
+ * be as good as random here. */
+static inline gint64
+select_time (guint  pick,
+             gint64 a,
+             gint64 b)
+{
+  return b ^ ((a ^ b) & -(gint64) pick);
+}
+
+/* Looks for step @k of @o in the AHEAD candles from the one at @at in the series, from
+ * the *@pos-th of them on (where the step before it was taken), and takes it where it
+ * is found; *@pos becomes its place, or AHEAD when not found.  A step beyond the chain,
+ * or a break (see wait ()), is not found.  Without a branch: whether a step is reached
+ * is as good as random.  Returns 1 when the step was taken here. */
+G_ALWAYS_INLINE static inline guint
+take_ahead (PerpStructure       *self,
+            PerpStructureObject *o,
+            const Watch         *w,
+            guint                k,
+            gint64               at,
+            guint               *pos)
+{
+  static const double sign[N_TRIGGERS] = { 1.0, -1.0, 1.0, -1.0 };
+  guint step = MIN (k, MAX_STEPS - 1);
+  guint trigger = w->steps.trigger[step];
+  guint action = w->steps.action[step];
+  guint open = (k < w->steps.n_steps) & (action != ACTION_BREAK);
+  guint mask = reach_mask (self->ahead_price[trigger] + at, sign[trigger], w->key[step]) & (~0u << *pos) & -open;
+  guint found = mask != 0;
+  gint64 candle;
+  gint64 when;
+  guint event = action_events[action];
+
+  *pos = (guint) __builtin_ctz (mask | 1u << AHEAD);
+  /* (Where not found, the first candle: the index must stay in the series.) */
+  candle = at + (*pos & (AHEAD - 1));
+  when = self->ahead_time[candle];
+  o->event_time[event] = select_time (found, when, o->event_time[event]);
+  /* A level traded through is swept when the close comes back: when the close does
+   * not reach the step's key (the far edge, strictly beyond), see apply ().  Only a
+   * first step can be a take (see rules_init ()): for the others, where @k is known
+   * when inlined, this goes. */
+  if (k == 0)
+    {
+      guint swept = found & (action == ACTION_TAKE)
+                    & !(sign[trigger] * self->ahead_price[TRIGGER_CLOSE_HIGH][candle] >= w->key[step]);
+
+      o->event_time[PERP_STRUCTURE_EVENT_SWEPT] = select_time (swept, when,
+                                                               o->event_time[PERP_STRUCTURE_EVENT_SWEPT]);
+    }
+
+  return found;
+}
+
+/* @object waits for its step @s from the candle after the current one on.
+ *
+ * Most steps are taken within a few candles of being armed (a gap is touched by the
+ * next candle almost half the time), and a trip through the queues (a push, a drain
+ * of the reach's bucket, following the object) costs a few hundred instructions and
+ * several mispredicted branches.  In a series pushed at once the next candles are
+ * known already: the object's next @n_ahead steps (a constant, so that the steps
+ * looked for cost no branch) are looked for in the next AHEAD candles, each from the
+ * candle of the one before, and those found are taken there and then, with the time
+ * of their candle.  Only the first step not found goes to the queues, which hold it
+ * until the first candle that reaches it: beyond those looked at.
+ *
+ * Taking a step early is safe because nothing in the engine depends on it before its
+ * candle: a step's only effect is its object's event, except a break, which makes a
+ * breaker on its candle and so is always left to the queues; and a gap joined into
+ * its successor loses the events taken early beyond the join (add_gap ()).  A series
+ * is pushed whole, so by its end every event written is in the past again. */
+G_ALWAYS_INLINE static inline void
+wait (PerpStructure *self,
+      guint          object,
+      guint          s,
+      guint          n_ahead)
+{
+  PerpStructureObject *o = &self->objects[object];
+  Watch *w = &self->watches[object];
+  guint first = self->n; /* the candle after the current one */
+
+  if (G_LIKELY (s < w->steps.n_steps && self->ahead_end - first >= AHEAD))
+    {
+      gint64 at = first + self->ahead_delta;
+      guint pos = 0;
+      guint taken;
+
+      taken = take_ahead (self, o, w, s, at, &pos);
+      if (n_ahead > 1)
+        taken += take_ahead (self, o, w, s + 1, at, &pos);
+      if (n_ahead > 2)
+        taken += take_ahead (self, o, w, s + 2, at, &pos);
+      s += taken;
+    }
+
+  w->steps.next = s;
+  if (s < w->steps.n_steps)
+    arm (self, w->steps.trigger[s], w->key[s], object);
+}
+
 /* A new object's steps, with their keys: its bounds never change, so they are known
- * now.  Only the first is armed: the candle that formed it cannot act on it.  (Every
- * kind watched has at least one step.) */
+ * now.  It waits from the next candle on: the candle that formed it cannot act on it.
+ * (Every kind watched has at least one step.) */
 G_ALWAYS_INLINE static inline void
 watch (PerpStructure *self,
        guint          object,
        guint          kind,
        gboolean       bullish,
        double         top,
-       double         bottom)
+       double         bottom,
+       guint          n_ahead)
 {
   const StepChain *chain = &self->chains[kind][bullish];
   const guint8 *sources = self->chain_keys[kind][bullish];
@@ -786,11 +933,14 @@ watch (PerpStructure *self,
   w->key[1] = keys[sources[1]];
   w->key[2] = keys[sources[2]];
   w->steps = *chain;
-  arm (self, chain->trigger[0], w->key[0], object);
+  wait (self, object, 0, n_ahead);
 }
 
-/* A new object that waits for price: every kind but the breaks themselves. */
-G_NO_INLINE static guint
+/* A new object that waits for price: every kind but the breaks themselves.  Its first
+ * @n_ahead steps may be taken in the candles ahead, see wait (): the callers know the
+ * kind, and pass the number of steps of its chains that are not breaks.  (Inlined
+ * into each, where it is a constant.) */
+G_ALWAYS_INLINE static inline guint
 add_watched (PerpStructure     *self,
              PerpStructureKind  kind,
              PerpStructureDepth depth,
@@ -799,17 +949,18 @@ add_watched (PerpStructure     *self,
              guint              candle_index,
              double             top,
              double             bottom,
-             guint              parent)
+             guint              parent,
+             guint              n_ahead)
 {
   guint object = add_object (self, kind, depth, direction, source, candle_index, top, bottom, parent);
 
-  watch (self, object, kind, direction > 0, top, bottom);
+  watch (self, object, kind, direction > 0, top, bottom, n_ahead);
 
   return object;
 }
 
 /* The armed step of @object fired: takes it and every further step the current candle
- * reaches, then arms the first one it does not. */
+ * reaches, then waits for the first one it does not. */
 static inline void
 advance (PerpStructure *self,
          guint          object,
@@ -820,16 +971,9 @@ advance (PerpStructure *self,
   guint s = w->steps.next;
 
   apply (self, o, w->steps.action[s], t);
-  for (s++; s < w->steps.n_steps; s++)
-    {
-      if (!(w->key[s] <= self->reach[w->steps.trigger[s]]))
-        {
-          arm (self, w->steps.trigger[s], w->key[s], object);
-          break;
-        }
-      apply (self, o, w->steps.action[s], t);
-    }
-  w->steps.next = s;
+  for (s++; s < w->steps.n_steps && w->key[s] <= self->reach[w->steps.trigger[s]]; s++)
+    apply (self, o, w->steps.action[s], t);
+  wait (self, object, s, MAX_STEPS - 1);
 }
 
 static void
@@ -839,7 +983,7 @@ make_breaker (PerpStructure *self,
   const PerpStructureObject *ob = &self->objects[order_block];
 
   add_watched (self, PERP_STRUCTURE_BREAKER, ob->depth, -ob->direction, 0,
-               ob->candle_index, ob->top, ob->bottom, order_block);
+               ob->candle_index, ob->top, ob->bottom, order_block, 2 /* touched, mitigated */);
 }
 
 static int
@@ -1132,7 +1276,7 @@ equal_pivot (PerpStructure *self,
         {
           add_watched (self, is_high ? PERP_STRUCTURE_EQUAL_HIGHS : PERP_STRUCTURE_EQUAL_LOWS,
                        PERP_STRUCTURE_DEPTH_EQUAL, is_high ? -1 : 1, 0, *prev_index,
-                       MAX (level, *prev), MIN (level, *prev), PERP_STRUCTURE_NO_OBJECT);
+                       MAX (level, *prev), MIN (level, *prev), PERP_STRUCTURE_NO_OBJECT, 1 /* taken */);
         }
     }
   *prev = level;
@@ -1163,7 +1307,8 @@ new_pivot (PerpStructure *self,
   pivot->level = level;
   pivot->index = p;
   pivot->object = add_watched (self, is_high ? PERP_STRUCTURE_PIVOT_HIGH : PERP_STRUCTURE_PIVOT_LOW,
-                               d + 1, is_high ? -1 : 1, 0, p, level, level, PERP_STRUCTURE_NO_OBJECT);
+                               d + 1, is_high ? -1 : 1, 0, p, level, level, PERP_STRUCTURE_NO_OBJECT,
+                               1 /* taken */);
   pick_start (self, pivot, is_high);
 
   if (d + 1 == self->config.leg_depth)
@@ -1209,7 +1354,7 @@ add_order_block (PerpStructure *self,
   guint best = pick_find (self, pivot, bullish);
 
   add_watched (self, PERP_STRUCTURE_ORDER_BLOCK, d + 1, bullish ? 1 : -1, 0, best,
-               self->high[best], self->low[best], brk);
+               self->high[best], self->low[best], brk, 2 /* touched, mitigated; not broken */);
 }
 
 /* A close (or wick) has crossed @pivot's level: a break unless the swing structure
@@ -1319,20 +1464,27 @@ add_gap (PerpStructure *self,
   if (self->config.fvg_join && self->last_fvg != PERP_STRUCTURE_NO_OBJECT)
     {
       PerpStructureObject *prev = &self->objects[self->last_fvg];
+      gint64 filled = prev->event_time[PERP_STRUCTURE_EVENT_MITIGATED];
 
+      /* Not filled by this candle.  Its steps may have been taken ahead, on later
+       * candles (see wait ()): joined, it has no events after this candle. */
       if (prev->formed_index == i - 1 && prev->direction == (bullish ? 1 : -1)
-          && prev->event_time[PERP_STRUCTURE_EVENT_MITIGATED] < 0)
+          && (filled < 0 || filled > self->time[i]))
         {
+          for (guint e = 0; e < PERP_STRUCTURE_N_EVENTS; e++)
+            if (prev->event_time[e] > self->time[i])
+              prev->event_time[e] = -1;
           set_event (prev, PERP_STRUCTURE_EVENT_MERGED, self->time[i]);
           gap = add_watched (self, PERP_STRUCTURE_FVG, PERP_STRUCTURE_DEPTH_NONE, prev->direction, 0,
-                             prev->candle_index, MAX (top, prev->top), MIN (bottom, prev->bottom), prev->id);
+                             prev->candle_index, MAX (top, prev->top), MIN (bottom, prev->bottom), prev->id,
+                             3 /* touched, half filled, filled */);
           self->last_fvg = gap;
           return;
         }
     }
 
   gap = add_watched (self, PERP_STRUCTURE_FVG, PERP_STRUCTURE_DEPTH_NONE, bullish ? 1 : -1, 0,
-                     i - 1, top, bottom, PERP_STRUCTURE_NO_OBJECT);
+                     i - 1, top, bottom, PERP_STRUCTURE_NO_OBJECT, 3 /* touched, half filled, filled */);
   self->last_fvg = gap;
 }
 
@@ -1547,9 +1699,9 @@ window_close (PerpStructure *self,
 
   range_of (self, w->first, last, &h, &l);
   add_watched (self, PERP_STRUCTURE_RANGE_HIGH, PERP_STRUCTURE_DEPTH_NONE, -1, w->source,
-               h, self->high[h], self->high[h], PERP_STRUCTURE_NO_OBJECT);
+               h, self->high[h], self->high[h], PERP_STRUCTURE_NO_OBJECT, 1 /* taken */);
   add_watched (self, PERP_STRUCTURE_RANGE_LOW, PERP_STRUCTURE_DEPTH_NONE, 1, w->source,
-               l, self->low[l], self->low[l], PERP_STRUCTURE_NO_OBJECT);
+               l, self->low[l], self->low[l], PERP_STRUCTURE_NO_OBJECT, 1 /* taken */);
 }
 
 /* A candle belongs to the window its open time falls in.  The window's levels form at
@@ -1651,6 +1803,7 @@ reset_state (PerpStructure *self)
     perp_trigger_queue_reset (&self->triggers[k]);
   quiet_band_update (self);
   self->n_broken = 0;
+  self->ahead_end = 0;
 
   self->n_windows = N_CALENDAR_SOURCES + config->n_killzones;
   memset (self->windows, 0, sizeof self->windows);
@@ -1958,6 +2111,8 @@ perp_structure_push (PerpStructure     *self,
     }
 
   reserve (self, self->n + 1);
+  /* Nothing to look ahead at. */
+  self->ahead_end = self->n + 1;
   step (self, candle->open_time, candle->open, candle->high, candle->low, candle->close);
   self->has_forming = FALSE;
 
@@ -2001,6 +2156,13 @@ perp_structure_push_candles (PerpStructure      *self,
     }
 
   reserve (self, self->n + (end - begin));
+  self->ahead_time = t;
+  self->ahead_price[TRIGGER_WICK_HIGH] = h;
+  self->ahead_price[TRIGGER_WICK_LOW] = l;
+  self->ahead_price[TRIGGER_CLOSE_HIGH] = c;
+  self->ahead_price[TRIGGER_CLOSE_LOW] = c;
+  self->ahead_delta = (gint64) begin - self->n;
+  self->ahead_end = self->n + (end - begin);
   for (guint i = begin; i < end; i++)
     step (self, t[i], o[i], h[i], l[i], c[i]);
   self->has_forming = FALSE;
