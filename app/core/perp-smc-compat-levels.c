@@ -334,10 +334,9 @@ perp_smc_liquidity (const PerpCandles *candles,
   const PerpSmcReach *rises;
   const PerpSmcReach *falls;
   double pip_range;
-  guint n_high = 0;
-  guint n_low = 0;
+  guint n_high;
+  guint n_low;
   guint n;
-  guint i;
 
   g_return_if_fail (candles != NULL);
 
@@ -355,17 +354,12 @@ perp_smc_liquidity (const PerpCandles *candles,
   falls = _perp_smc_context_reach (context, candles, _PERP_SMC_LOW_DOWN, &own_falls);
   pip_range = (_perp_smc_reach_max (rises) - -_perp_smc_reach_max (falls)) * range_percent;
 
-  /* The rows of the swings, each side in row order. */
+  /* The rows of the swings, each side in row order, in the pass that blanks the
+   * columns (one loop instead of five). */
   high_rows = g_new (guint, n);
   low_rows = g_new (guint, n);
-  for (i = 0; i < n; i++)
-    {
-      liquidity[i] = level[i] = end[i] = swept[i] = NAN;
-      high_rows[n_high] = i;
-      n_high += swing_high_low[i] == 1.0;
-      low_rows[n_low] = i;
-      n_low += swing_high_low[i] == -1.0;
-    }
+  n_high = _perp_smc_swing_rows (swing_high_low, n, high_rows, low_rows, &n_low,
+                                 liquidity, level, end, swept);
 
   liquidity_side (swing_level, rises, 1.0, high_rows, n_high, pip_range,
                   liquidity, level, end, swept);
@@ -412,6 +406,27 @@ period_label (gint64           t,
   return 0;
 }
 
+/* The first row of from .. to-1 whose price lies beyond key (above it, or below it for
+ * a low), or to; nothing lies beyond a NaN key. */
+static inline guint
+first_break (const double *price,
+             double        key,
+             gboolean      above,
+             guint         from,
+             guint         to)
+{
+  guint k = from;
+
+  if (above)
+    while (k < to && !(price[k] > key))
+      k++;
+  else
+    while (k < to && !(price[k] < key))
+      k++;
+
+  return k;
+}
+
 /**
  * perp_smc_previous_high_low:
  * @candles: the series
@@ -441,19 +456,18 @@ perp_smc_previous_high_low (const PerpCandles *candles,
   const double *high;
   const double *low;
   guint n_periods = 0;
+  guint max_periods;
   guint n;
   guint i;
   guint before = 0;
   gint64 period_end = G_MININT64;
   gint64 group = G_MININT64;
-  double run_high = 0;
-  double run_low = 0;
+  gboolean high_broken = FALSE;
+  gboolean low_broken = FALSE;
   double ph_f32 = NAN;
   double pl_f32 = NAN;
   double current_high = 0;
   double current_low = 0;
-  /* A flag as a double without a conversion per row. */
-  static const double zero_one[2] = { 0.0, 1.0 };
 
   g_return_if_fail (candles != NULL);
   g_return_if_fail (time_frame == PERP_SMC_TIME_FRAME_4H ||
@@ -471,22 +485,41 @@ perp_smc_previous_high_low (const PerpCandles *candles,
   high = perp_candles_get_high (candles);
   low = perp_candles_get_low (candles);
 
-  labels = g_new (gint64, n);
-  period_high = g_new (double, n);
-  period_low = g_new (double, n);
+  /* A span of s milliseconds meets at most s / period + 2 periods: arrays of that
+   * size (at most n), not of n, which would be megabytes of fresh memory a call. */
+  {
+    gint64 period = time_frame == PERP_SMC_TIME_FRAME_4H ? 4 * PERP_MS_PER_HOUR
+                    : time_frame == PERP_SMC_TIME_FRAME_1D ? PERP_MS_PER_DAY
+                    : 7 * PERP_MS_PER_DAY;
+    guint64 span = (guint64) open_time[n - 1] - (guint64) open_time[0];
+    guint64 most = span / (guint64) period + 2;
+
+    max_periods = most < n ? (guint) most : n;
+  }
+  labels = g_new (gint64, max_periods);
+  period_high = g_new (double, max_periods);
+  period_low = g_new (double, max_periods);
 
   /*
-   * One pass.  Open times increase, so each period is one run of rows, and only periods
-   * holding a candle exist, as after the peer's dropna(); the label (a division) is
-   * only worked out when a candle leaves the current period.  The reference period
-   * always lies before the current one (its label is at least two labels back), so its
-   * extremes are final by the time a row reads them.
+   * One pass over stretches of rows.  Open times increase, so each period is one run of
+   * rows, and only periods holding a candle exist, as after the peer's dropna(); the
+   * label (a division) is only worked out when a candle leaves the current period.  The
+   * reference period always lies before the current one (its label is at least two
+   * labels back), so its extremes are final by the time a row reads them.
+   *
+   * Within a stretch neither the period nor the reference changes: the levels are one
+   * value, and a broken flag, "the group's running extreme beyond the level", is 0 up
+   * to the first row beyond it and 1 from there on.  So a stretch is four fills, a
+   * scan for each break (only while it has not happened) and the period's extremes.
    */
   for (i = 0; i < n;)
     {
       gint64 t = open_time[i];
       gint64 reference;
       gint64 limit;
+      guint high_from;
+      guint low_from;
+      guint to;
 
       if (t >= period_end)
         {
@@ -511,6 +544,7 @@ perp_smc_previous_high_low (const PerpCandles *candles,
               period_high[n_periods - 1] = current_high;
               period_low[n_periods - 1] = current_low;
             }
+          g_assert (n_periods < max_periods);
           labels[n_periods] = label;
           current_high = high[i];
           current_low = low[i];
@@ -533,8 +567,8 @@ perp_smc_previous_high_low (const PerpCandles *candles,
       if (reference != group)
         {
           group = reference;
-          run_high = high[i];
-          run_low = low[i];
+          high_broken = FALSE;
+          low_broken = FALSE;
           if (reference >= 0)
             {
               ph_f32 = _perp_smc_f32 (period_high[reference]);
@@ -545,39 +579,36 @@ perp_smc_previous_high_low (const PerpCandles *candles,
               ph_f32 = pl_f32 = NAN;
             }
         }
-      else
-        {
-          run_high = MAX (run_high, high[i]);
-          run_low = MIN (run_low, low[i]);
-        }
-
-      /* Before the first reference period: NaN levels, and NaN compares false. */
-      previous_high[i] = ph_f32;
-      previous_low[i] = pl_f32;
-      broken_high[i] = zero_one[run_high > ph_f32];
-      broken_low[i] = zero_one[run_low < pl_f32];
-      i++;
 
       /* The rows that follow in the same period, until the current period's own label
        * drops strictly behind the open time: neither the period nor the reference
-       * changes there, so only the running extremes move. */
+       * changes there. */
       limit = period_end;
       if (before < n_periods)
         limit = MIN (limit, labels[before] + 1);
-      for (; i < n && open_time[i] < limit; i++)
+      for (to = i + 1; to < n && open_time[to] < limit; to++)
         {
-          double h = high[i];
-          double l = low[i];
-
-          current_high = MAX (current_high, h);
-          current_low = MIN (current_low, l);
-          run_high = MAX (run_high, h);
-          run_low = MIN (run_low, l);
-          previous_high[i] = ph_f32;
-          previous_low[i] = pl_f32;
-          broken_high[i] = zero_one[run_high > ph_f32];
-          broken_low[i] = zero_one[run_low < pl_f32];
+          current_high = MAX (current_high, high[to]);
+          current_low = MIN (current_low, low[to]);
         }
+
+      /* A broken flag is 0 up to the first row beyond the level since the group began
+       * and 1 from there on.  Both scans come before the stores: the columns and the
+       * prices tend to lie at the same offsets in their pages, where a load that
+       * follows a store 4 KiB away can wait for it. */
+      high_from = high_broken ? i : first_break (high, ph_f32, TRUE, i, to);
+      low_from = low_broken ? i : first_break (low, pl_f32, FALSE, i, to);
+      high_broken = high_from < to;
+      low_broken = low_from < to;
+
+      /* Before the first reference period: NaN levels, and NaN compares false. */
+      _perp_smc_fill (previous_high + i, to - i, ph_f32);
+      _perp_smc_fill (previous_low + i, to - i, pl_f32);
+      _perp_smc_fill (broken_high + i, high_from - i, 0.0);
+      _perp_smc_fill (broken_high + high_from, to - high_from, 1.0);
+      _perp_smc_fill (broken_low + i, low_from - i, 0.0);
+      _perp_smc_fill (broken_low + low_from, to - low_from, 1.0);
+      i = to;
     }
 }
 

@@ -13,8 +13,9 @@
 
 G_BEGIN_DECLS
 
-/* Two values a store where the compiler has vector types: the plain loop is not
- * vectorised at -O2, and the columns of a run are millions of stores. */
+/* Two values a store where the compiler has vector types, four stores a turn of the
+ * loop: the plain loop is not vectorised at -O2, and the columns of a run are millions
+ * of stores. */
 static inline void
 _perp_smc_fill (double *out,
                 guint   n,
@@ -26,6 +27,13 @@ _perp_smc_fill (double *out,
   typedef double Pair __attribute__ ((vector_size (16)));
   Pair pair = { value, value };
 
+  for (; i + 8 <= n; i += 8)
+    {
+      memcpy (out + i, &pair, sizeof pair);
+      memcpy (out + i + 2, &pair, sizeof pair);
+      memcpy (out + i + 4, &pair, sizeof pair);
+      memcpy (out + i + 6, &pair, sizeof pair);
+    }
   for (; i + 2 <= n; i += 2)
     memcpy (out + i, &pair, sizeof pair);
 #endif
@@ -77,6 +85,59 @@ _perp_smc_lowest_bit (guint mask)
 #else
   return (guint) g_bit_nth_lsf (mask, -1);
 #endif
+}
+
+/* The rows of the swing highs (HighLow 1) and of the swing lows (-1) in swing_high_low,
+ * each list in row order; both arrays hold n rows.  The values are compared by their
+ * bits: no other double equals 1.0 or -1.0, and an integer comparison needs none of
+ * the NaN tests of a floating one.  With a, b, c and d (all or none), the same pass
+ * sets their n rows to NaN.  Returns the number of highs, *n_low the lows. */
+static inline guint
+_perp_smc_swing_rows (const double *swing_high_low,
+                      guint         n,
+                      guint        *high_rows,
+                      guint        *low_rows,
+                      guint        *n_low,
+                      double       *a,
+                      double       *b,
+                      double       *c,
+                      double       *d)
+{
+  const double plus_one = 1.0;
+  const double minus_one = -1.0;
+  guint64 up;
+  guint64 down;
+  guint highs = 0;
+  guint lows = 0;
+
+  memcpy (&up, &plus_one, sizeof up);
+  memcpy (&down, &minus_one, sizeof down);
+  if (a != NULL)
+    for (guint i = 0; i < n; i++)
+      {
+        guint64 bits;
+
+        memcpy (&bits, swing_high_low + i, sizeof bits);
+        a[i] = b[i] = c[i] = d[i] = NAN;
+        high_rows[highs] = i;
+        highs += bits == up;
+        low_rows[lows] = i;
+        lows += bits == down;
+      }
+  else
+    for (guint i = 0; i < n; i++)
+      {
+        guint64 bits;
+
+        memcpy (&bits, swing_high_low + i, sizeof bits);
+        high_rows[highs] = i;
+        highs += bits == up;
+        low_rows[lows] = i;
+        lows += bits == down;
+      }
+  *n_low = lows;
+
+  return highs;
 }
 
 /* ---------------------------------------------------------------- first reach */
@@ -285,10 +346,24 @@ typedef enum
   _PERP_SMC_N_SHARED
 } PerpSmcShared;
 
+/* fvg()'s gaps before joining, per direction ([0] bullish, [1] bearish), in row order,
+ * with the first row that mitigates each (_PERP_SMC_NO_ROW: none): the joined call
+ * changes only the gaps of runs, so with these it writes its columns without the
+ * detection pass and asks again only where a run moved the near edge. */
+typedef struct
+{
+  const double *high;           /* NULL: not kept; the series as it was when kept */
+  guint         n;
+  guint        *rows[2];
+  guint        *mitigated[2];
+  guint         count[2];
+} PerpSmcGaps;
+
 struct _PerpSmcContext
 {
   const PerpCandles *candles;
   PerpSmcReach       reach[_PERP_SMC_N_SHARED];  /* n_levels 0: not built yet */
+  PerpSmcGaps        gaps;
 };
 
 const PerpSmcReach *_perp_smc_context_reach (PerpSmcContext    *context,

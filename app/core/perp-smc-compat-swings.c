@@ -10,6 +10,9 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "perp-smc-compat-private.h"
 
@@ -92,6 +95,19 @@ perp_smc_context_new (const PerpCandles *candles)
   return context;
 }
 
+static void
+gaps_clear (PerpSmcGaps *gaps)
+{
+  for (guint d = 0; d < 2; d++)
+    {
+      g_clear_pointer (&gaps->rows[d], g_free);
+      g_clear_pointer (&gaps->mitigated[d], g_free);
+      gaps->count[d] = 0;
+    }
+  gaps->high = NULL;
+  gaps->n = 0;
+}
+
 void
 perp_smc_context_free (PerpSmcContext *context)
 {
@@ -100,6 +116,7 @@ perp_smc_context_free (PerpSmcContext *context)
 
   for (guint k = 0; k < _PERP_SMC_N_SHARED; k++)
     _perp_smc_reach_clear (&context->reach[k]);
+  gaps_clear (&context->gaps);
   g_free (context);
 }
 
@@ -162,37 +179,32 @@ _perp_smc_context_reach (PerpSmcContext    *context,
  * into blocks of the window's width w; any w consecutive rows then span at most two
  * blocks, so their extreme is the larger of a suffix extreme of the first block and a
  * prefix extreme of the second.  Three comparisons per candle and side, none of them a
- * branch on the prices (a monotone deque mispredicts about twice a candle). */
+ * branch on the prices (a monotone deque mispredicts about twice a candle).  Only the
+ * suffix extremes of the block before the current one and the prefix extremes of the
+ * current one are ever read, so they live in buffers of w values, not in arrays of n:
+ * those cost 16 bytes a candle of fresh memory (a page fault every 256 candles) and
+ * their trip through the cache. */
 
-/* suffix_high[j] = max of high[j .. end of j's block], suffix_low[j] likewise. */
-static void
+/* suffix_high[k] = max of high[start + k .. start + w - 1], suffix_low[k] likewise. */
+static inline void
 block_suffix_extremes (const double *high,
                        const double *low,
-                       guint         n,
+                       guint         start,
                        guint         window,
                        double       *suffix_high,
                        double       *suffix_low)
 {
-  guint block_start = (n - 1) / window * window;
-  double h = high[n - 1];
-  double l = low[n - 1];
+  double h = high[start + window - 1];
+  double l = low[start + window - 1];
 
-  for (guint j = n; j-- > 0;)
+  suffix_high[window - 1] = h;
+  suffix_low[window - 1] = l;
+  for (guint k = window - 1; k-- > 0;)
     {
-      if (j == block_start + window - 1 || j == n - 1)
-        {
-          h = high[j];
-          l = low[j];
-        }
-      else
-        {
-          h = _perp_smc_max2 (h, high[j]);
-          l = _perp_smc_min2 (l, low[j]);
-        }
-      suffix_high[j] = h;
-      suffix_low[j] = l;
-      if (j == block_start)
-        block_start -= window;
+      h = _perp_smc_max2 (h, high[start + k]);
+      l = _perp_smc_min2 (l, low[start + k]);
+      suffix_high[k] = h;
+      suffix_low[k] = l;
     }
 }
 
@@ -212,11 +224,15 @@ mark_window_extremes (const double *high,
 {
   g_autofree double *suffix_high = NULL;
   g_autofree double *suffix_low = NULL;
+  g_autofree double *prefix_high = NULL;
+  g_autofree double *prefix_low = NULL;
+#ifdef __SSE2__
+  const __m128d nans = _mm_set1_pd (NAN);
+  const __m128d ones = _mm_set1_pd (1.0);
+  const __m128d minus_ones = _mm_set1_pd (-1.0);
+#endif
   guint window = 2 * length;
   guint count = 0;
-  guint phase = 0;
-  double prefix_high = 0.0;
-  double prefix_low = 0.0;
   guint first;
   guint last;
 
@@ -227,45 +243,88 @@ mark_window_extremes (const double *high,
       return 0;
     }
 
-  suffix_high = g_new (double, n);
-  suffix_low = g_new (double, n);
-  block_suffix_extremes (high, low, n, window, suffix_high, suffix_low);
+  /* One more than the window: the sentinel stands for the suffix of the current block
+   * itself, read when the window is exactly that block (its last row), where the
+   * prefix extreme alone is the window's. */
+  suffix_high = g_new (double, window + 1);
+  suffix_low = g_new (double, window + 1);
+  suffix_high[window] = -INFINITY;
+  suffix_low[window] = INFINITY;
+  prefix_high = g_new (double, window);
+  prefix_low = g_new (double, window);
 
-  /* Candidate i's window ends at row e = i + L: the prefix extremes run up to e. */
+  /* Candidate i's window is rows s = i + 1 - L .. e = i + L, w rows: e runs from
+   * 3L - 1 (i = 2L - 1) to n - 1 (i = n - 1 - L), always in block 1 or later, so s
+   * lies in the block before e's or, when e ends its block, at that block's start. */
   first = 2 * length - 1;
   last = n - 1 - length;
   _perp_smc_fill (high_low, first, NAN);
   _perp_smc_fill (level, first, NAN);
   _perp_smc_fill (high_low + last + 1, n - 1 - last, NAN);
   _perp_smc_fill (level + last + 1, n - 1 - last, NAN);
-  for (guint e = 0; e < first + length; e++)
+  for (guint start = window; start < n; start += window)
     {
-      prefix_high = phase == 0 ? high[e] : _perp_smc_max2 (prefix_high, high[e]);
-      prefix_low = phase == 0 ? low[e] : _perp_smc_min2 (prefix_low, low[e]);
-      phase = phase + 1 == window ? 0 : phase + 1;
-    }
-  for (guint i = first; i <= last; i++)
-    {
-      guint e = i + length;
-      guint s = i + 1 - length;
-      double window_high;
-      double window_low;
-      gboolean is_high;
-      gboolean is_low;
+      guint stop = MIN (start + window, n);
+      double running_high = high[start];
+      double running_low = low[start];
+      guint e;
 
-      prefix_high = phase == 0 ? high[e] : _perp_smc_max2 (prefix_high, high[e]);
-      prefix_low = phase == 0 ? low[e] : _perp_smc_min2 (prefix_low, low[e]);
-      phase = phase + 1 == window ? 0 : phase + 1;
+      block_suffix_extremes (high, low, start - window, window, suffix_high, suffix_low);
+      for (guint k = 0; start + k < stop; k++)
+        {
+          running_high = _perp_smc_max2 (running_high, high[start + k]);
+          running_low = _perp_smc_min2 (running_low, low[start + k]);
+          prefix_high[k] = running_high;
+          prefix_low[k] = running_low;
+        }
 
-      window_high = _perp_smc_max2 (suffix_high[s], prefix_high);
-      window_low = _perp_smc_min2 (suffix_low[s], prefix_low);
-      is_high = high[i] == window_high;
-      is_low = low[i] == window_low;
+      /* Block 1 starts before the first candidate's window ends. */
+      e = MAX (start, first + length);
+#ifdef __SSE2__
+      /* Two candidates at a time: _mm_max_pd (a, b) is a > b ? a : b, as
+       * _perp_smc_max2 (), and the picks are masks. */
+      for (; e + 2 <= stop; e += 2)
+        {
+          guint i = e - length;
+          guint phase = e - start;
+          __m128d window_high = _mm_max_pd (_mm_loadu_pd (suffix_high + phase + 1),
+                                            _mm_loadu_pd (prefix_high + phase));
+          __m128d window_low = _mm_min_pd (_mm_loadu_pd (suffix_low + phase + 1),
+                                           _mm_loadu_pd (prefix_low + phase));
+          __m128d h = _mm_loadu_pd (high + i);
+          __m128d l = _mm_loadu_pd (low + i);
+          __m128d is_high = _mm_cmpeq_pd (h, window_high);
+          __m128d is_low = _mm_andnot_pd (is_high, _mm_cmpeq_pd (l, window_low));
+          __m128d either = _mm_or_pd (is_high, is_low);
+          __m128d none = _mm_andnot_pd (either, nans);
+          int found = _mm_movemask_pd (either);
 
-      high_low[i] = _perp_smc_pick (is_high, 1.0, is_low, -1.0, NAN);
-      level[i] = _perp_smc_pick (is_high, high[i], is_low, low[i], NAN);
-      rows[count] = i;
-      count += is_high | is_low;
+          _mm_storeu_pd (high_low + i, _mm_or_pd (_mm_or_pd (_mm_and_pd (is_high, ones),
+                                                             _mm_and_pd (is_low, minus_ones)),
+                                                  none));
+          _mm_storeu_pd (level + i, _mm_or_pd (_mm_or_pd (_mm_and_pd (is_high, h),
+                                                          _mm_and_pd (is_low, l)),
+                                               none));
+          rows[count] = i;
+          count += found & 1;
+          rows[count] = i + 1;
+          count += found >> 1;
+        }
+#endif
+      for (; e < stop; e++)
+        {
+          guint i = e - length;
+          guint phase = e - start;
+          double window_high = _perp_smc_max2 (suffix_high[phase + 1], prefix_high[phase]);
+          double window_low = _perp_smc_min2 (suffix_low[phase + 1], prefix_low[phase]);
+          gboolean is_high = high[i] == window_high;
+          gboolean is_low = low[i] == window_low;
+
+          high_low[i] = _perp_smc_pick (is_high, 1.0, is_low, -1.0, NAN);
+          level[i] = _perp_smc_pick (is_high, high[i], is_low, low[i], NAN);
+          rows[count] = i;
+          count += is_high | is_low;
+        }
     }
 
   return count;
@@ -394,26 +453,107 @@ join_consecutive_gaps (guint  *rows,
  * matters for a bullish gap (falling to its top) and only the high for a bearish one
  * (rising to its bottom); 0 when none touches.  Most gaps are touched within four
  * candles (64 % on BTC 5m, 44 % at once): four comparisons without a branch between
- * them settle those, block extremes the rest.  rows[] holds one direction's gaps. */
+ * them settle those, block extremes the rest.  The first row for the gap at r whose
+ * near edge is edge, or NO_ROW. */
+static inline guint
+mitigate_gap (const PerpSmcReach *reach,
+              guint               n,
+              guint               r,
+              double              edge)
+{
+  ReachSide side = { reach->price, NULL, reach->sign };
+  double key = side.sign * edge;
+  guint first = reach_nearby (&side, key, r + 2, n, FALSE);
+
+  if (first == NO_ROW && r + 6 < n)
+    first = _perp_smc_reach_first (reach, key, r + 6, FALSE);
+
+  return first;
+}
+
+/* rows[] holds one direction's gaps, edge[] their near edges; found (nullable) gets
+ * each gap's row, NO_ROW for none. */
 static void
 mitigate_gaps (const guint        *rows,
                guint               count,
                guint               n,
                const double       *edge,
                const PerpSmcReach *reach,
-               double             *mitigated_index)
+               double             *mitigated_index,
+               guint              *found)
 {
-  ReachSide side = { reach->price, edge, reach->sign };
-
   for (guint k = 0; k < count; k++)
     {
       guint r = rows[k];
-      double key = side.sign * edge[r];
-      guint first = reach_nearby (&side, key, r + 2, n, FALSE);
+      guint first = mitigate_gap (reach, n, r, edge[r]);
 
-      if (first == NO_ROW && r + 6 < n)
-        first = _perp_smc_reach_first (reach, key, r + 6, FALSE);
       mitigated_index[r] = first != NO_ROW ? (double) first : 0.0;
+      if (found != NULL)
+        found[k] = first;
+    }
+}
+
+/* The joined columns from a context's gaps (see PerpSmcGaps): every row blank but the
+ * last gap of each same-direction run, whose edges are the run's widest, merged pairwise
+ * from the first gap on as join_consecutive_gaps () does.  A gap alone, or a run whose
+ * near edge is its last gap's own, keeps that gap's mitigation. */
+static void
+join_kept_gaps (const PerpSmcGaps  *gaps,
+                const double       *high,
+                const double       *low,
+                guint               n,
+                const PerpSmcReach *falls,
+                const PerpSmcReach *rises,
+                double             *fvg,
+                double             *top,
+                double             *bottom,
+                double             *mitigated_index)
+{
+  _perp_smc_fill (fvg, n, NAN);
+  _perp_smc_fill (top, n, NAN);
+  _perp_smc_fill (bottom, n, NAN);
+  _perp_smc_fill (mitigated_index, n, NAN);
+
+  for (guint d = 0; d < 2; d++)
+    {
+      gboolean bullish = d == 0;
+      const guint *rows = gaps->rows[d];
+      const guint *found = gaps->mitigated[d];
+      guint count = gaps->count[d];
+      /* A bullish gap at i spans high[i - 1] .. low[i + 1], a bearish one
+       * high[i + 1] .. low[i - 1]: rows i + top_at and i + bottom_at (mod 2^32). */
+      guint top_at = bullish ? 1 : G_MAXUINT;
+      guint bottom_at = bullish ? G_MAXUINT : 1;
+
+      for (guint k = 0; k < count;)
+        {
+          guint r = rows[k];
+          double t = low[r + top_at];
+          double b = high[r + bottom_at];
+          double own_edge;
+          double edge;
+          guint first;
+
+          for (k++; k < count && rows[k] == r + 1; k++)
+            {
+              r = rows[k];
+              t = MAX (t, low[r + top_at]);
+              b = MIN (b, high[r + bottom_at]);
+            }
+          /* The near edge: the top of a bullish gap, the bottom of a bearish one. */
+          own_edge = bullish ? low[r + top_at] : high[r + bottom_at];
+          edge = bullish ? t : b;
+          /* Reaching compares values, so an equal edge (even a zero of the other sign)
+           * gives the same answer. */
+          first = edge == own_edge
+                  ? found[k - 1]
+                  : mitigate_gap (bullish ? falls : rises, n, r, edge);
+
+          fvg[r] = bullish ? 1.0 : -1.0;
+          top[r] = t;
+          bottom[r] = b;
+          mitigated_index[r] = first != NO_ROW ? (double) first : 0.0;
+        }
     }
 }
 
@@ -428,6 +568,9 @@ perp_smc_fvg (const PerpCandles *candles,
 {
   g_autofree guint *up_rows = NULL;
   g_autofree guint *down_rows = NULL;
+  g_autofree guint *up_found = NULL;
+  g_autofree guint *down_found = NULL;
+  PerpSmcGaps *gaps = NULL;
   PerpSmcReach own_falls;
   PerpSmcReach own_rises;
   const PerpSmcReach *falls;
@@ -439,6 +582,7 @@ perp_smc_fvg (const PerpCandles *candles,
   guint n_up = 0;
   guint n_down = 0;
   guint n;
+  guint i;
 
   g_return_if_fail (candles != NULL);
 
@@ -454,16 +598,78 @@ perp_smc_fvg (const PerpCandles *candles,
   if (n == 0)
     return;
 
+  if (context != NULL && context->candles == candles)
+    {
+      gaps = &context->gaps;
+      /* Gaps kept before the series grew (or moved) are stale. */
+      if (gaps->high != NULL && (gaps->high != high || gaps->n != n))
+        gaps_clear (gaps);
+      if (join_consecutive && gaps->high != NULL)
+        {
+          falls = _perp_smc_context_reach (context, candles, _PERP_SMC_LOW_DOWN, &own_falls);
+          rises = _perp_smc_context_reach (context, candles, _PERP_SMC_HIGH_UP, &own_rises);
+          join_kept_gaps (gaps, high, low, n, falls, rises, fvg, top, bottom, mitigated_index);
+          return;
+        }
+      /* Only the gaps before joining are worth keeping. */
+      if (join_consecutive || gaps->high != NULL)
+        gaps = NULL;
+    }
+
   up_rows = g_new (guint, n);
   down_rows = g_new (guint, n);
 
   /* Every row is written once, without a branch on the prices: a gap is as likely as
-   * not, which no predictor guesses.  Each row picks its values from a small table by
-   * its kind (0 none, 1 bullish, 2 bearish), and the gap rows go to one list per
-   * direction, in order. */
+   * not, which no predictor guesses.  Each row picks its values by its kind (none,
+   * bullish, bearish), and the gap rows go to one list per direction, in order. */
   fvg[0] = top[0] = bottom[0] = mitigated_index[0] = NAN;
   fvg[n - 1] = top[n - 1] = bottom[n - 1] = mitigated_index[n - 1] = NAN;
-  for (guint i = 1; i + 1 < n; i++)
+  i = 1;
+#ifdef __SSE2__
+  {
+    /* Two rows at a time: the comparisons give lane masks, and the values are picked by
+     * their bits, as the scalar loop below picks them from its tables. */
+    const __m128d nans = _mm_set1_pd (NAN);
+    const __m128d ones = _mm_set1_pd (1.0);
+    const __m128d minus_ones = _mm_set1_pd (-1.0);
+
+    for (; i + 3 <= n; i += 2)
+      {
+        __m128d before_high = _mm_loadu_pd (high + i - 1);
+        __m128d before_low = _mm_loadu_pd (low + i - 1);
+        __m128d after_high = _mm_loadu_pd (high + i + 1);
+        __m128d after_low = _mm_loadu_pd (low + i + 1);
+        __m128d c = _mm_loadu_pd (close + i);
+        __m128d o = _mm_loadu_pd (open + i);
+        __m128d bullish = _mm_and_pd (_mm_cmpgt_pd (c, o), _mm_cmplt_pd (before_high, after_low));
+        __m128d bearish = _mm_and_pd (_mm_cmplt_pd (c, o), _mm_cmpgt_pd (before_low, after_high));
+        __m128d none = _mm_andnot_pd (_mm_or_pd (bullish, bearish), nans);
+        int up = _mm_movemask_pd (bullish);
+        int down = _mm_movemask_pd (bearish);
+
+        _mm_storeu_pd (fvg + i, _mm_or_pd (_mm_or_pd (_mm_and_pd (bullish, ones),
+                                                      _mm_and_pd (bearish, minus_ones)),
+                                           none));
+        _mm_storeu_pd (top + i, _mm_or_pd (_mm_or_pd (_mm_and_pd (bullish, after_low),
+                                                      _mm_and_pd (bearish, before_low)),
+                                           none));
+        _mm_storeu_pd (bottom + i, _mm_or_pd (_mm_or_pd (_mm_and_pd (bullish, before_high),
+                                                         _mm_and_pd (bearish, after_high)),
+                                              none));
+        _mm_storeu_pd (mitigated_index + i, nans);
+
+        up_rows[n_up] = i;
+        n_up += up & 1;
+        up_rows[n_up] = i + 1;
+        n_up += up >> 1;
+        down_rows[n_down] = i;
+        n_down += down & 1;
+        down_rows[n_down] = i + 1;
+        n_down += down >> 1;
+      }
+  }
+#endif
+  for (; i + 1 < n; i++)
     {
       static const double kinds[3] = { NAN, 1.0, -1.0 };
       double before_high = high[i - 1];
@@ -492,12 +698,29 @@ perp_smc_fvg (const PerpCandles *candles,
       n_down = join_consecutive_gaps (down_rows, n_down, fvg, top, bottom);
     }
 
+  if (gaps != NULL)
+    {
+      up_found = g_new (guint, MAX (n_up, 1));
+      down_found = g_new (guint, MAX (n_down, 1));
+    }
   falls = _perp_smc_context_reach (context, candles, _PERP_SMC_LOW_DOWN, &own_falls);
-  mitigate_gaps (up_rows, n_up, n, top, falls, mitigated_index);
+  mitigate_gaps (up_rows, n_up, n, top, falls, mitigated_index, up_found);
   _perp_smc_reach_clear (&own_falls);
   rises = _perp_smc_context_reach (context, candles, _PERP_SMC_HIGH_UP, &own_rises);
-  mitigate_gaps (down_rows, n_down, n, bottom, rises, mitigated_index);
+  mitigate_gaps (down_rows, n_down, n, bottom, rises, mitigated_index, down_found);
   _perp_smc_reach_clear (&own_rises);
+
+  if (gaps != NULL)
+    {
+      gaps->high = high;
+      gaps->n = n;
+      gaps->rows[0] = g_steal_pointer (&up_rows);
+      gaps->rows[1] = g_steal_pointer (&down_rows);
+      gaps->mitigated[0] = g_steal_pointer (&up_found);
+      gaps->mitigated[1] = g_steal_pointer (&down_found);
+      gaps->count[0] = n_up;
+      gaps->count[1] = n_down;
+    }
 }
 
 /* ---------------------------------------------------------------- bos_choch */
@@ -626,12 +849,18 @@ perp_smc_bos_choch (const PerpCandles *candles,
   _perp_smc_fill (level, n, NAN);
   _perp_smc_fill (broken_index, n, NAN);
 
-  /* Any non-NaN HighLow counts as a swing here, as in the peer. */
+  /* Any non-NaN HighLow counts as a swing here, as in the peer: by the bits, a NaN is
+   * all ones in the exponent and not all zeros in the fraction, so its magnitude lies
+   * above infinity's. */
   swings = g_new (guint, MAX (n, 1));
   for (guint i = 0; i < n; i++)
     {
+      const guint64 infinity = G_GUINT64_CONSTANT (0x7ff0000000000000);
+      guint64 bits;
+
+      memcpy (&bits, swing_high_low + i, sizeof bits);
       swings[n_swings] = i;
-      n_swings += !isnan (swing_high_low[i]);
+      n_swings += (bits & ~(G_GUINT64_CONSTANT (1) << 63)) <= infinity;
     }
 
   /* Labels land on S3's row, so they come in row order. */
@@ -786,6 +1015,37 @@ make_block (const ObBook  *book,
                                          from, TRUE) != NO_ROW;
 }
 
+/* The first row j in from .. last with sign * price[j] above key, or NO_ROW: two rows
+ * a comparison where SSE2 is there, a branch only at the end. */
+static inline guint
+first_beyond (const double *price,
+              double        sign,
+              double        key,
+              guint         from,
+              guint         last)
+{
+  guint j = from;
+
+#ifdef __SSE2__
+  __m128d signs = _mm_set1_pd (sign);
+  __m128d keys = _mm_set1_pd (key);
+
+  for (; j < last; j += 2)
+    {
+      int beyond = _mm_movemask_pd (_mm_cmpgt_pd (_mm_mul_pd (_mm_loadu_pd (price + j), signs),
+                                                  keys));
+
+      if (beyond != 0)
+        return j + ((beyond & 1) == 0);
+    }
+#endif
+  for (; j <= last; j++)
+    if (sign * price[j] > key)
+      return j;
+
+  return NO_ROW;
+}
+
 /* One pass of the peer: a swing high (bullish) makes a block on the first close above
  * it, if that comes no later than the next swing high (which replaces it); the block
  * candle is the lowest low in between, the latest on ties.  Bearish mirrors it.  The
@@ -816,32 +1076,29 @@ ob_pass (const ObBook  *book,
       double key = sign * swing_price[s];
       double deepest = -INFINITY;
       guint extreme = NO_ROW;
-      guint i = NO_ROW;
+      guint i;
       guint row;
 
       /* The break is the first close beyond the swing after it, and counts only up to
        * the next swing (its test on candle i comes before candle i's own swing replaces
-       * s): one scan up to there finds it and the extreme before it.  The swings of a
-       * side take turns, so every candle is scanned about once a pass, and the scan
-       * costs one unforeseen branch, at the break. */
-      for (guint j = s + 1; j <= next; j++)
-        {
-          /* Ties move the block to the later candle.  A mask, not a branch: a new
-           * extreme is a coin toss.  deepest only meets comparisons, so which of two
-           * equal zeros _perp_smc_max2 () keeps does not matter. */
-          double depth = -sign * block_price[j];
-          gboolean deeper = depth >= deepest;
+       * s).  The swings of a side take turns, so every candle is scanned about once a
+       * pass, and the scan costs one unforeseen branch, at the break. */
+      i = first_beyond (close, sign, key, s + 1, next);
+      if (i == NO_ROW)
+        continue;
 
-          if (sign * close[j] > key)
-            {
-              i = j;
-              break;
-            }
+      /* The block candle: the extreme of the rows between, the latest on ties, so
+       * backwards a new one must be strictly deeper.  A mask, not a branch: a new
+       * extreme is a coin toss.  deepest only meets comparisons, so which of two equal
+       * zeros _perp_smc_max2 () keeps does not matter. */
+      for (guint j = i; j-- > s + 1;)
+        {
+          double depth = -sign * block_price[j];
+          gboolean deeper = depth > deepest;
+
           extreme ^= (extreme ^ j) & -(guint) deeper;
           deepest = _perp_smc_max2 (depth, deepest);
         }
-      if (i == NO_ROW)
-        continue;
 
       row = extreme != NO_ROW ? extreme : i - 1;
       while (u < n_under && under[u].row < row)
@@ -953,8 +1210,8 @@ perp_smc_ob (const PerpCandles *candles,
   const double *high;
   const double *low;
   const double *close;
-  guint n_high = 0;
-  guint n_low = 0;
+  guint n_high;
+  guint n_low;
   guint n_bullish;
   guint n_bearish;
   ObBook book;
@@ -979,13 +1236,8 @@ perp_smc_ob (const PerpCandles *candles,
 
   high_swings = g_new (guint, n);
   low_swings = g_new (guint, n);
-  for (guint i = 0; i < n; i++)
-    {
-      high_swings[n_high] = i;
-      n_high += swing_high_low[i] == 1.0;
-      low_swings[n_low] = i;
-      n_low += swing_high_low[i] == -1.0;
-    }
+  n_high = _perp_smc_swing_rows (swing_high_low, n, high_swings, low_swings, &n_low,
+                                 NULL, NULL, NULL, NULL);
 
   high_up = _perp_smc_context_reach (context, candles, _PERP_SMC_HIGH_UP, &own_high);
   low_down = _perp_smc_context_reach (context, candles, _PERP_SMC_LOW_DOWN, &own_low);
@@ -1077,6 +1329,105 @@ zero_warm_up (guint   n,
     }
 }
 
+/* The peer's state from row to row: the leg's extremes, its direction and the deepest
+ * retracement so far. */
+typedef struct
+{
+  double top;
+  double bottom;
+  double direction;
+  double deepest;
+} RetraceState;
+
+/* How a row's deepest comes about. */
+typedef enum
+{
+  RETRACE_NONE,                 /* neither test holds: 0 */
+  RETRACE_CARRY,                /* the larger of the row's and the previous deepest */
+  RETRACE_RESTART,              /* the larger of the row's and 0 (a new downward leg) */
+} RetraceDeepest;
+
+/*
+ * Row i of the peer up to its division: the direction and extremes move on, and the
+ * row's retracement is 100 - ((*x / *divisor) * 100), rounded to one decimal, with x
+ * and the divisor of the test that holds (the second wins when both do).  A row where
+ * neither holds, or whose divisor is 0, takes 1 / 1, which comes out as the peer's 0.
+ */
+static inline RetraceDeepest
+retrace_prepare (const double *swing_high_low,
+                 const double *swing_level,
+                 const double *high,
+                 const double *low,
+                 guint         i,
+                 RetraceState *state,
+                 double       *x,
+                 double       *divisor)
+{
+  double previous_direction = state->direction;
+  double dir;
+  RetraceDeepest how;
+
+  if (swing_high_low[i] == 1.0)
+    {
+      dir = 1.0;
+      state->top = swing_level[i];
+    }
+  else if (swing_high_low[i] == -1.0)
+    {
+      dir = -1.0;
+      state->bottom = swing_level[i];
+    }
+  else
+    {
+      dir = previous_direction;
+    }
+  state->direction = dir;
+
+  /* direction[i - 1] in Python: for i == 0 the last row, still 0 then. */
+  if (dir == -1.0)
+    {
+      *divisor = state->bottom - state->top;
+      *x = high[i] - state->top;
+      how = previous_direction == -1.0 ? RETRACE_CARRY : RETRACE_RESTART;
+    }
+  else if (previous_direction == 1.0)
+    {
+      *divisor = state->top - state->bottom;
+      *x = low[i] - state->bottom;
+      how = RETRACE_CARRY;
+    }
+  else
+    {
+      *x = *divisor = 0.0;
+      how = RETRACE_NONE;
+    }
+  if (*divisor == 0.0)
+    *x = *divisor = 1.0;
+
+  return how;
+}
+
+/* The rest of the row, of direction dir, once its retracement cur is known. */
+static inline void
+retrace_finish (RetraceDeepest how,
+                double         dir,
+                double         cur,
+                guint          out,
+                RetraceState  *state,
+                double        *direction,
+                double        *current,
+                double        *deepest)
+{
+  double carried = how == RETRACE_CARRY ? state->deepest : 0.0;
+  double deep = _perp_smc_pick (cur > carried, cur, FALSE, 0.0, carried);
+
+  deep = how == RETRACE_NONE ? 0.0 : deep;
+  direction[out] = dir;
+  current[out] = cur;
+  deepest[out] = deep;
+  state->deepest = deep;
+}
+
 void
 perp_smc_retracements (const PerpCandles *candles,
                        const double      *swing_high_low,
@@ -1087,11 +1438,9 @@ perp_smc_retracements (const PerpCandles *candles,
 {
   const double *high;
   const double *low;
-  double top = 0.0;
-  double bottom = 0.0;
-  double previous_direction = 0.0;
-  double previous_deepest = 0.0;
+  RetraceState state = { 0.0, 0.0, 0.0, 0.0 };
   guint n;
+  guint i = 0;
 
   g_return_if_fail (candles != NULL);
 
@@ -1106,56 +1455,64 @@ perp_smc_retracements (const PerpCandles *candles,
    * The peer computes each row and then rolls the columns down by one (np.roll (x, 1):
    * every row shows the previous row's value, the first the last's); here row i's
    * values go straight to row i + 1, and the last row's to row 0.
+   *
+   * The two divisions of a row are its slowest operations, and the processor divides
+   * the two lanes of a vector in about the time of one: rows go in pairs, each lane
+   * doing the scalar round_1dp ()'s operations in its order, so the values are the
+   * same.  The state from row to row (direction, extremes, deepest) stays scalar.
    */
-  for (guint i = 0; i < n; i++)
+#if defined(__GNUC__) || defined(__clang__)
+  {
+    typedef double Pair __attribute__ ((vector_size (16)));
+    typedef guint64 Bits __attribute__ ((vector_size (16)));
+    const Pair two52 = { 4503599627370496.0, 4503599627370496.0 };
+    const Bits sign_bit = { G_GUINT64_CONSTANT (1) << 63, G_GUINT64_CONSTANT (1) << 63 };
+
+    for (; i + 3 <= n; i += 2)
+      {
+        RetraceDeepest how0;
+        RetraceDeepest how1;
+        double dir0;
+        Pair x;
+        Pair d;
+        Pair y;
+        Pair abs_y;
+        Pair rounded;
+        Bits y_bits;
+        Bits r_bits;
+        Bits small;
+
+        how0 = retrace_prepare (swing_high_low, swing_level, high, low, i, &state, &x[0], &d[0]);
+        dir0 = state.direction;
+        how1 = retrace_prepare (swing_high_low, swing_level, high, low, i + 1, &state,
+                                &x[1], &d[1]);
+        /* round_1dp (100 - ((x / d) * 100)) in both lanes. */
+        y = (100 - ((x / d) * 100)) * 10.0;
+        memcpy (&y_bits, &y, sizeof y_bits);
+        r_bits = y_bits & ~sign_bit;
+        memcpy (&abs_y, &r_bits, sizeof abs_y);
+        small = (Bits) (abs_y < two52);
+        rounded = (abs_y + two52) - two52;
+        memcpy (&r_bits, &rounded, sizeof r_bits);
+        /* copysign (rounded, y) where |y| < 2^52, else y itself. */
+        r_bits = (((r_bits & ~sign_bit) | (y_bits & sign_bit)) & small) | (y_bits & ~small);
+        memcpy (&y, &r_bits, sizeof y);
+        y = y / 10.0;
+
+        retrace_finish (how0, dir0, y[0], i + 1, &state, direction, current, deepest);
+        retrace_finish (how1, state.direction, y[1], i + 2, &state, direction, current, deepest);
+      }
+  }
+#endif
+  for (; i < n; i++)
     {
-      double dir;
-      double cur = 0.0;
-      double deep = 0.0;
-      guint out = i + 1 < n ? i + 1 : 0;
+      double x;
+      double d;
+      RetraceDeepest how = retrace_prepare (swing_high_low, swing_level, high, low, i,
+                                            &state, &x, &d);
 
-      if (swing_high_low[i] == 1.0)
-        {
-          dir = 1.0;
-          top = swing_level[i];
-        }
-      else if (swing_high_low[i] == -1.0)
-        {
-          dir = -1.0;
-          bottom = swing_level[i];
-        }
-      else
-        {
-          dir = previous_direction;
-        }
-
-      /* direction[i - 1] in Python: for i == 0 the last row, still 0 then. */
-      if (previous_direction == 1.0)
-        {
-          double divisor = top - bottom;
-          double carried = previous_deepest;
-
-          cur = divisor != 0.0
-                ? round_1dp (100 - (((low[i] - bottom) / divisor) * 100))
-                : 0.0;
-          deep = _perp_smc_pick (cur > carried, cur, FALSE, 0.0, carried);
-        }
-      if (dir == -1.0)
-        {
-          double divisor = bottom - top;
-          double carried = previous_direction == -1.0 ? previous_deepest : 0.0;
-
-          cur = divisor != 0.0
-                ? round_1dp (100 - ((high[i] - top) / divisor) * 100)
-                : 0.0;
-          deep = _perp_smc_pick (cur > carried, cur, FALSE, 0.0, carried);
-        }
-
-      direction[out] = dir;
-      current[out] = cur;
-      deepest[out] = deep;
-      previous_direction = dir;
-      previous_deepest = deep;
+      retrace_finish (how, state.direction, round_1dp (100 - ((x / d) * 100)),
+                      i + 1 < n ? i + 1 : 0, &state, direction, current, deepest);
     }
 
   zero_warm_up (n, direction, current, deepest);

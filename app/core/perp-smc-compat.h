@@ -28,7 +28,9 @@ G_BEGIN_DECLS
  * fvg, bos_choch, ob and liquidity answer "the first later candle whose price reaches x"
  * from block extremes of the high, low or close.  A #PerpSmcContext keeps those of one
  * series, built when a function first needs them, so that a run of several functions
- * builds each once; with a NULL context every call builds its own.
+ * builds each once; with a NULL context every call builds its own.  It also keeps the
+ * gaps of an fvg() call without joining, which a later joined call on the same context
+ * joins instead of detecting them again.
  */
 
 typedef struct _PerpSmcContext PerpSmcContext;
