@@ -102,7 +102,12 @@ step_swings (const PerpCandles *candles,
              const SmcParams   *p,
              double           **c)
 {
-  perp_smc_swing_highs_lows (candles, p->swing_length, c[SWING_HL], c[SWING_LEVEL]);
+  /* With the run's context, which keeps the swings' rows for bos_choch, ob and
+   * liquidity. */
+  if (context != NULL)
+    perp_smc_context_swing_highs_lows (context, p->swing_length, c[SWING_HL], c[SWING_LEVEL]);
+  else
+    perp_smc_swing_highs_lows (candles, p->swing_length, c[SWING_HL], c[SWING_LEVEL]);
 }
 
 static void

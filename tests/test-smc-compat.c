@@ -1305,9 +1305,12 @@ test_previous_high_low_brute_force (void)
   static const gint64 steps[] = { 15, 15, 15, 60, 240, 17, 1440, 3 * 1440, 9 * 1440 + 45 };
   g_autoptr(GRand) rand = g_rand_new_with_seed (1234);
 
-  for (guint round = 0; round < 12; round++)
+  /* Rounds from 12 on: prices of 0, -0 and 0.5, so that periods hold zeros of both
+   * signs and the float32 levels must keep the one the running MAX () and MIN () keep. */
+  for (guint round = 0; round < 20; round++)
     {
       guint n = 1 + g_rand_int_range (rand, 0, 700);
+      gboolean zeros = round >= 12;
       g_autoptr(PerpCandles) candles = perp_candles_new (PERP_INTERVAL_UNKNOWN, PERP_CANDLE_FIELD_NONE);
       gint64 t = T0 - 3 * PERP_MS_PER_DAY + g_rand_int_range (rand, 0, 96) * M15;
       const double *high;
@@ -1324,8 +1327,17 @@ test_previous_high_low_brute_force (void)
           double mid = 100.0 + g_rand_int_range (rand, -40, 41) * 0.5;
           PerpCandle c;
 
-          perp_candle_init (&c, t, mid, mid + g_rand_int_range (rand, 0, 4) * 0.5,
-                            mid - g_rand_int_range (rand, 0, 4) * 0.5, mid, 1.0);
+          if (zeros)
+            {
+              static const double prices[] = { 0.0, -0.0, 0.0, -0.0, 0.5 };
+              double a = prices[g_rand_int_range (rand, 0, G_N_ELEMENTS (prices))];
+              double b = prices[g_rand_int_range (rand, 0, G_N_ELEMENTS (prices))];
+
+              perp_candle_init (&c, t, 0.0, MAX (a, b), MIN (a, b), 0.0, 1.0);
+            }
+          else
+            perp_candle_init (&c, t, mid, mid + g_rand_int_range (rand, 0, 4) * 0.5,
+                              mid - g_rand_int_range (rand, 0, 4) * 0.5, mid, 1.0);
           g_assert_true (perp_candles_append (candles, &c, NULL));
           times[i] = t;
           t += steps[g_rand_int_range (rand, 0, G_N_ELEMENTS (steps))] * PERP_MS_PER_MINUTE;
@@ -1378,14 +1390,182 @@ test_previous_high_low_brute_force (void)
                   run_low = MIN (run_low, low[g - 1]);
                 }
 
-              assert_same_column (got[0] + i, &ph, 1);
-              assert_same_column (got[1] + i, &pl, 1);
+              assert_same_bits (got[0] + i, &ph, 1);
+              assert_same_bits (got[1] + i, &pl, 1);
               g_assert_cmpfloat (got[2][i], ==, run_high > ph ? 1.0 : 0.0);
               g_assert_cmpfloat (got[3][i], ==, run_low < pl ? 1.0 : 0.0);
             }
         }
       for (guint k = 0; k < 4; k++)
         g_free (got[k]);
+    }
+}
+
+/* Liquidity's sort against a stable insertion sort: equal keys, keys that share their
+ * top 32 bits in runs shorter and longer than the insertion takes, and keys apart. */
+static void
+test_sort_by_key (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4711);
+
+  for (guint round = 0; round < 40; round++)
+    {
+      guint count = 1 + g_rand_int_range (rand, 0, round < 20 ? 60 : 3000);
+      guint tied = 1 + g_rand_int_range (rand, 0, round % 4 == 0 ? 40 : 12);
+      g_autofree guint64 *keys = g_new (guint64, count);
+      g_autofree guint *got = g_new (guint, count);
+      g_autofree guint *want = g_new (guint, count);
+
+      for (guint k = 0; k < count; k++)
+        {
+          /* A few tops, each with a few low halves, in rounds where runs share tops. */
+          guint64 top = round % 3 == 0 ? g_rand_int (rand)
+                        : 0x40d00000u + (guint64) g_rand_int_range (rand, 0, MAX (count / tied, 1));
+          guint64 bottom = round % 3 == 1 ? g_rand_int (rand) : (guint64) g_rand_int_range (rand, 0, 4);
+
+          keys[k] = top << 32 | bottom;
+        }
+
+      _perp_smc_sort_by_key (keys, count, got);
+
+      for (guint k = 0; k < count; k++)
+        {
+          guint j = k;
+
+          while (j > 0 && keys[want[j - 1]] > keys[k])
+            {
+              want[j] = want[j - 1];
+              j--;
+            }
+          want[j] = k;
+        }
+      for (guint k = 0; k < count; k++)
+        g_assert_cmpuint (got[k], ==, want[k]);
+    }
+}
+
+/* Swings kept in a context: the same HighLow and Level as without, and bos_choch, ob and
+ * liquidity given the context and that array write what they write from the array
+ * alone; given another array, the context's rows are not used. */
+static void
+test_context_swings (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (2026);
+
+  for (guint round = 0; round < 30; round++)
+    {
+      guint n = 1 + g_rand_int_range (rand, 0, round < 10 ? 20 : 400);
+      guint length = 1 + g_rand_int_range (rand, 0, 6);
+      g_autoptr(PerpCandles) candles = random_candles (rand, n);
+      g_autoptr(PerpSmcContext) context = perp_smc_context_new (candles);
+      g_autofree double *hl = g_new (double, n);
+      g_autofree double *level = g_new (double, n);
+      g_autofree double *want_hl = g_new (double, n);
+      g_autofree double *want_level = g_new (double, n);
+      g_autofree double *other_hl = g_new (double, n);
+      double *got[6];
+      double *want[6];
+
+      for (guint k = 0; k < 6; k++)
+        {
+          got[k] = g_new (double, n);
+          want[k] = g_new (double, n);
+        }
+
+      perp_smc_swing_highs_lows (candles, length, want_hl, want_level);
+      perp_smc_context_swing_highs_lows (context, length, hl, level);
+      assert_same_bits (hl, want_hl, n);
+      assert_same_bits (level, want_level, n);
+
+      for (guint with_other = 0; with_other < 2; with_other++)
+        {
+          const double *swings = hl;
+
+          /* Another array: swings moved, dropped and added. */
+          if (with_other)
+            {
+              for (guint i = 0; i < n; i++)
+                {
+                  gint kind = g_rand_int_range (rand, 0, 6);
+
+                  other_hl[i] = kind == 0 ? 1.0 : kind == 1 ? -1.0 : kind == 2 ? hl[i] : NAN;
+                }
+              swings = other_hl;
+            }
+
+          perp_smc_bos_choch (candles, NULL, swings, level, round % 2 == 0,
+                              want[0], want[1], want[2], want[3]);
+          perp_smc_bos_choch (candles, context, swings, level, round % 2 == 0,
+                              got[0], got[1], got[2], got[3]);
+          for (guint k = 0; k < 4; k++)
+            assert_same_bits (got[k], want[k], n);
+
+          perp_smc_ob (candles, NULL, swings, level, round % 3 == 0,
+                       want[0], want[1], want[2], want[3], want[4], want[5]);
+          perp_smc_ob (candles, context, swings, level, round % 3 == 0,
+                       got[0], got[1], got[2], got[3], got[4], got[5]);
+          for (guint k = 0; k < 6; k++)
+            assert_same_bits (got[k], want[k], n);
+
+          perp_smc_liquidity (candles, NULL, swings, level, 0.01 * (1 + round % 4),
+                              want[0], want[1], want[2], want[3]);
+          perp_smc_liquidity (candles, context, swings, level, 0.01 * (1 + round % 4),
+                              got[0], got[1], got[2], got[3]);
+          for (guint k = 0; k < 4; k++)
+            assert_same_bits (got[k], want[k], n);
+        }
+
+      for (guint k = 0; k < 6; k++)
+        {
+          g_free (got[k]);
+          g_free (want[k]);
+        }
+    }
+}
+
+/* The close extremes of both signs built in one pass: the levels of two single builds,
+ * to the bit, for lengths around every block size. */
+static void
+test_reach_pair (void)
+{
+  static const guint lengths[] = { 1, 2, 15, 16, 17, 31, 255, 256, 257, 4095, 4096, 4097, 70000 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (77);
+
+  for (guint t = 0; t < G_N_ELEMENTS (lengths); t++)
+    {
+      guint n = lengths[t];
+      g_autofree double *price = g_new (double, n);
+      PerpSmcReach up;
+      PerpSmcReach down;
+      PerpSmcReach pair_up;
+      PerpSmcReach pair_down;
+
+      for (guint i = 0; i < n; i++)
+        price[i] = g_rand_int_range (rand, 0, 3) == 0 ? (g_rand_boolean (rand) ? 0.0 : -0.0)
+                   : g_rand_int_range (rand, 0, 50) * 0.25;
+      _perp_smc_reach_init (&up, price, n, 1.0);
+      _perp_smc_reach_init (&down, price, n, -1.0);
+      _perp_smc_reach_init_pair (&pair_up, &pair_down, price, n);
+
+      for (guint side = 0; side < 2; side++)
+        {
+          PerpSmcReach *a = side == 0 ? &up : &down;
+          PerpSmcReach *b = side == 0 ? &pair_up : &pair_down;
+
+          g_assert_true (b->price == price);
+          g_assert_cmpfloat (b->sign, ==, a->sign);
+          g_assert_cmpuint (b->n, ==, a->n);
+          g_assert_cmpuint (b->n_levels, ==, a->n_levels);
+          for (guint level = 0; level < a->n_levels; level++)
+            {
+              g_assert_cmpuint (b->len[level], ==, a->len[level]);
+              assert_same_bits (b->block[level], a->block[level], a->len[level]);
+            }
+        }
+      _perp_smc_reach_clear (&up);
+      _perp_smc_reach_clear (&down);
+      _perp_smc_reach_clear (&pair_up);
+      _perp_smc_reach_clear (&pair_down);
     }
 }
 
@@ -1411,6 +1591,9 @@ main (int   argc,
   g_test_add_func ("/core/smc-compat/previous-high-low/brute-force", test_previous_high_low_brute_force);
   g_test_add_func ("/core/smc-compat/context/grown-series", test_context_grown_series);
   g_test_add_func ("/core/smc-compat/sessions/brute-force", test_sessions_brute_force);
+  g_test_add_func ("/core/smc-compat/liquidity/sort", test_sort_by_key);
+  g_test_add_func ("/core/smc-compat/context/swings", test_context_swings);
+  g_test_add_func ("/core/smc-compat/reach/pair", test_reach_pair);
 
   return g_test_run ();
 }

@@ -11,6 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "perp-smc-compat-private.h"
 
@@ -46,25 +49,24 @@ level_sort_key (double level)
   return (bits >> 63) != 0 ? ~bits : bits | (G_GUINT64_CONSTANT (1) << 63);
 }
 
-/* Sorts ordinals 0 .. count-1 by keys[ordinal] into order[], stably: 11-bit digits,
- * and a pass is skipped when every key shares its digit (prices share their high bits). */
+/* One stable LSD radix pass per 11-bit digit from bit `from` up (from, from + 11, ...,
+ * below 64) of the ordinals in order[], by keys[ordinal]; a pass is skipped when every
+ * key shares its digit (prices share their high bits).  other[] is scratch. */
 #define DIGIT_BITS 11
 #define N_DIGITS (1 << DIGIT_BITS)
 
 static void
-sort_by_key (const guint64 *keys,
-             guint          count,
-             guint         *order)
+radix_passes (const guint64 *keys,
+              guint          count,
+              guint          from_bit,
+              guint         *order,
+              guint         *other)
 {
-  g_autofree guint *other = g_new (guint, count);
   guint bucket[N_DIGITS];
   guint *from = order;
   guint *to = other;
 
-  for (guint k = 0; k < count; k++)
-    order[k] = k;
-
-  for (guint shift = 0; shift < 64; shift += DIGIT_BITS)
+  for (guint shift = from_bit; shift < 64; shift += DIGIT_BITS)
     {
       guint sum = 0;
       gboolean one_digit = FALSE;
@@ -100,6 +102,58 @@ sort_by_key (const guint64 *keys,
 
   if (from != order)
     memcpy (order, from, count * sizeof (guint));
+}
+
+/* The longest run of equal top halves that the insertion below may sort; a longer one
+ * (levels closer than a millionth of each other) takes the passes over every digit. */
+#define MAX_TIED_TOPS 16
+
+/* Sorts ordinals 0 .. count-1 by keys[ordinal] into order[], stably.  The top 32 bits
+ * of a level's key tell most levels apart, and the passes over them (two, on prices
+ * whose exponents are close) put the ordinals in order but for runs that share them:
+ * equal levels, already in row order, and levels closer than about a millionth.  An
+ * insertion sort by the whole key, moving past strictly larger keys only (stable), puts
+ * those short runs in order; the low digits need no passes of their own. */
+void
+_perp_smc_sort_by_key (const guint64 *keys,
+                       guint          count,
+                       guint         *order)
+{
+  g_autofree guint *other = g_new (guint, MAX (count, 1));
+  guint run = 1;
+  guint longest = 1;
+
+  for (guint k = 0; k < count; k++)
+    order[k] = k;
+
+  radix_passes (keys, count, 32, order, other);
+
+  for (guint k = 1; k < count; k++)
+    {
+      run = (keys[order[k]] >> 32) == (keys[order[k - 1]] >> 32) ? run + 1 : 1;
+      longest = MAX (longest, run);
+    }
+  /* Passes over every digit from here sort by the whole key, equal keys staying in the
+   * order they have, which is the ordinals' one. */
+  if (longest > MAX_TIED_TOPS)
+    {
+      radix_passes (keys, count, 0, order, other);
+      return;
+    }
+
+  for (guint k = 1; k < count; k++)
+    {
+      guint o = order[k];
+      guint64 key = keys[o];
+      guint j = k;
+
+      while (j > 0 && keys[order[j - 1]] > key)
+        {
+          order[j] = order[j - 1];
+          j--;
+        }
+      order[j] = o;
+    }
 }
 
 static void
@@ -207,7 +261,7 @@ liquidity_side (const double       *swing_level,
       sort_keys[k] = level_sort_key (head_level);
     }
 
-  sort_by_key (sort_keys, n_swings, order);
+  _perp_smc_sort_by_key (sort_keys, n_swings, order);
   for (k = 0; k < n_swings; k++)
     {
       sorted_pos[order[k]] = k;
@@ -327,8 +381,11 @@ perp_smc_liquidity (const PerpCandles *candles,
                     double            *end,
                     double            *swept)
 {
-  g_autofree guint *high_rows = NULL;
-  g_autofree guint *low_rows = NULL;
+  g_autofree guint *own_high_rows = NULL;
+  g_autofree guint *own_low_rows = NULL;
+  const PerpSmcSwings *kept;
+  const guint *high_rows;
+  const guint *low_rows;
   PerpSmcReach own_rises;
   PerpSmcReach own_falls;
   const PerpSmcReach *rises;
@@ -354,12 +411,29 @@ perp_smc_liquidity (const PerpCandles *candles,
   falls = _perp_smc_context_reach (context, candles, _PERP_SMC_LOW_DOWN, &own_falls);
   pip_range = (_perp_smc_reach_max (rises) - -_perp_smc_reach_max (falls)) * range_percent;
 
-  /* The rows of the swings, each side in row order, in the pass that blanks the
-   * columns (one loop instead of five). */
-  high_rows = g_new (guint, n);
-  low_rows = g_new (guint, n);
-  n_high = _perp_smc_swing_rows (swing_high_low, n, high_rows, low_rows, &n_low,
-                                 liquidity, level, end, swept);
+  /* The rows of the swings, each side in row order: the context's, or from the pass
+   * that blanks the columns (one loop instead of five). */
+  kept = _perp_smc_context_swings (context, candles, swing_high_low);
+  if (kept != NULL)
+    {
+      _perp_smc_fill (liquidity, n, NAN);
+      _perp_smc_fill (level, n, NAN);
+      _perp_smc_fill (end, n, NAN);
+      _perp_smc_fill (swept, n, NAN);
+      high_rows = kept->high_rows;
+      low_rows = kept->low_rows;
+      n_high = kept->n_high;
+      n_low = kept->n_low;
+    }
+  else
+    {
+      own_high_rows = g_new (guint, n);
+      own_low_rows = g_new (guint, n);
+      n_high = _perp_smc_swing_rows (swing_high_low, n, own_high_rows, own_low_rows, &n_low,
+                                     liquidity, level, end, swept);
+      high_rows = own_high_rows;
+      low_rows = own_low_rows;
+    }
 
   liquidity_side (swing_level, rises, 1.0, high_rows, n_high, pip_range,
                   liquidity, level, end, swept);
@@ -407,7 +481,8 @@ period_label (gint64           t,
 }
 
 /* The first row of from .. to-1 whose price lies beyond key (above it, or below it for
- * a low), or to; nothing lies beyond a NaN key. */
+ * a low), or to; nothing lies beyond a NaN key.  Two rows a comparison where SSE2 is
+ * there (a comparison with NaN is false there too), a branch only at the end. */
 static inline guint
 first_break (const double *price,
              double        key,
@@ -417,6 +492,20 @@ first_break (const double *price,
 {
   guint k = from;
 
+#ifdef __SSE2__
+  {
+    __m128d keys = _mm_set1_pd (key);
+
+    for (; k + 2 <= to; k += 2)
+      {
+        __m128d p = _mm_loadu_pd (price + k);
+        int beyond = _mm_movemask_pd (above ? _mm_cmpgt_pd (p, keys) : _mm_cmplt_pd (p, keys));
+
+        if (beyond != 0)
+          return k + ((beyond & 1) == 0);
+      }
+  }
+#endif
   if (above)
     while (k < to && !(price[k] > key))
       k++;
@@ -425,6 +514,90 @@ first_break (const double *price,
       k++;
 
   return k;
+}
+
+/* The first row after i whose open time is not before limit, or n.  Candles mostly come
+ * at one interval, so the row is first guessed from the interval at i and checked; a
+ * guess that fails (a gap, an irregular series) gives way to the scan. */
+static inline guint
+period_rows_end (const gint64 *open_time,
+                 guint         n,
+                 guint         i,
+                 gint64        limit)
+{
+  guint to;
+
+  if (i + 1 < n && open_time[i + 1] > open_time[i] && open_time[i + 1] < limit)
+    {
+      gint64 step = open_time[i + 1] - open_time[i];
+      gint64 ahead = (limit - open_time[i] + step - 1) / step;
+      guint guess = (guint) MIN ((gint64) (n - i), ahead) + i;
+
+      /* Rows i + 1 .. guess - 1 before limit (increasing, so the last one tells), and
+       * guess at or after it. */
+      if (open_time[guess - 1] < limit && (guess == n || open_time[guess] >= limit))
+        return guess;
+    }
+
+  for (to = i + 1; to < n && open_time[to] < limit; to++)
+    ;
+
+  return to;
+}
+
+/* *current_high and *current_low carried on over rows from .. to-1, as the running
+ * MAX () and MIN () from row to row would: two lanes where SSE2 is there
+ * (_mm_max_pd (a, b) is a > b ? a : b, as MAX ()).  Equal prices have equal bits unless
+ * they are zeros of both signs, where the lanes could keep the other zero: a zero
+ * outcome is worked out again in order. */
+static inline void
+stretch_extremes (const double *high,
+                  const double *low,
+                  guint         from,
+                  guint         to,
+                  double       *current_high,
+                  double       *current_low)
+{
+  double h = *current_high;
+  double l = *current_low;
+  guint k = from;
+
+#ifdef __SSE2__
+  if (to - from >= 4)
+    {
+      __m128d hh = _mm_set1_pd (h);
+      __m128d ll = _mm_set1_pd (l);
+      double lanes[2];
+
+      for (; k + 2 <= to; k += 2)
+        {
+          hh = _mm_max_pd (hh, _mm_loadu_pd (high + k));
+          ll = _mm_min_pd (ll, _mm_loadu_pd (low + k));
+        }
+      _mm_storeu_pd (lanes, hh);
+      h = MAX (lanes[0], lanes[1]);
+      _mm_storeu_pd (lanes, ll);
+      l = MIN (lanes[0], lanes[1]);
+    }
+#endif
+  for (; k < to; k++)
+    {
+      h = MAX (h, high[k]);
+      l = MIN (l, low[k]);
+    }
+
+  if (h == 0.0 || l == 0.0)
+    {
+      h = *current_high;
+      l = *current_low;
+      for (k = from; k < to; k++)
+        {
+          h = MAX (h, high[k]);
+          l = MIN (l, low[k]);
+        }
+    }
+  *current_high = h;
+  *current_low = l;
 }
 
 /**
@@ -586,11 +759,8 @@ perp_smc_previous_high_low (const PerpCandles *candles,
       limit = period_end;
       if (before < n_periods)
         limit = MIN (limit, labels[before] + 1);
-      for (to = i + 1; to < n && open_time[to] < limit; to++)
-        {
-          current_high = MAX (current_high, high[to]);
-          current_low = MIN (current_low, low[to]);
-        }
+      to = period_rows_end (open_time, n, i, limit);
+      stretch_extremes (high, low, i + 1, to, &current_high, &current_low);
 
       /* A broken flag is 0 up to the first row beyond the level since the group began
        * and 1 from there on.  Both scans come before the stores: the columns and the

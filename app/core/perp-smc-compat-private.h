@@ -8,6 +8,9 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "perp-smc-compat.h"
 
@@ -247,6 +250,75 @@ _perp_smc_reach_init (PerpSmcReach *reach,
   while (below > 16 && reach->n_levels < _PERP_SMC_REACH_MAX_LEVELS);
 }
 
+/* _perp_smc_reach_init () of price with sign +1 (up) and -1 (down) at once: the rows
+ * are read once for both, the same extremes come out. */
+static inline void
+_perp_smc_reach_init_pair (PerpSmcReach *up,
+                           PerpSmcReach *down,
+                           const double *price,
+                           guint         n)
+{
+  guint len = (n + 15) >> 4;
+  guint full = n >> 4;
+  double *high = g_new (double, MAX (len, 1));
+  double *low = g_new (double, MAX (len, 1));
+
+  for (guint b = 0; b < full; b++)
+    {
+      high[b] = _perp_smc_max16 (price + 16 * b);
+      low[b] = -_perp_smc_min16 (price + 16 * b);
+    }
+  if (full < len)
+    {
+      double h = -INFINITY;
+      double l = -INFINITY;
+
+      for (guint k = 16 * full; k < n; k++)
+        {
+          h = _perp_smc_max2 (h, price[k]);
+          l = _perp_smc_max2 (l, -price[k]);
+        }
+      high[full] = h;
+      low[full] = l;
+    }
+
+  for (guint side = 0; side < 2; side++)
+    {
+      PerpSmcReach *reach = side == 0 ? up : down;
+      guint below = len;
+
+      reach->price = price;
+      reach->sign = side == 0 ? 1.0 : -1.0;
+      reach->n = n;
+      reach->n_levels = 1;
+      reach->len[0] = len;
+      reach->block[0] = side == 0 ? high : low;
+      /* The levels above, as _perp_smc_reach_init () builds them. */
+      while (below > 16 && reach->n_levels < _PERP_SMC_REACH_MAX_LEVELS)
+        {
+          guint level = reach->n_levels++;
+          guint level_len = (below + 15) >> 4;
+          guint level_full = below >> 4;
+          const double *src = reach->block[level - 1];
+          double *dst = g_new (double, MAX (level_len, 1));
+
+          for (guint b = 0; b < level_full; b++)
+            dst[b] = _perp_smc_max16 (src + 16 * b);
+          if (level_full < level_len)
+            {
+              double m = -INFINITY;
+
+              for (guint k = 16 * level_full; k < below; k++)
+                m = _perp_smc_max2 (m, src[k]);
+              dst[level_full] = m;
+            }
+          reach->len[level] = level_len;
+          reach->block[level] = dst;
+          below = level_len;
+        }
+    }
+}
+
 static inline void
 _perp_smc_reach_clear (PerpSmcReach *reach)
 {
@@ -276,8 +348,40 @@ _perp_smc_reaches (double   value,
   return strict ? value > key : value >= key;
 }
 
+/* Bit k set where sign * v[k] reaches key, for the 16 values v[0 .. 15]: eight
+ * comparisons of two values and no branch, where the scalar loops end on an unforeseen
+ * one.  The products and comparisons are the scalar ones (NaN reaches nothing). */
+static inline guint
+_perp_smc_reach_mask16 (const double *v,
+                        double        sign,
+                        double        key,
+                        gboolean      strict)
+{
+  guint mask = 0;
+
+#ifdef __SSE2__
+  __m128d signs = _mm_set1_pd (sign);
+  __m128d keys = _mm_set1_pd (key);
+
+  if (strict)
+    for (guint k = 0; k < 16; k += 2)
+      mask |= (guint) _mm_movemask_pd (_mm_cmpgt_pd (_mm_mul_pd (_mm_loadu_pd (v + k), signs),
+                                                     keys)) << k;
+  else
+    for (guint k = 0; k < 16; k += 2)
+      mask |= (guint) _mm_movemask_pd (_mm_cmpge_pd (_mm_mul_pd (_mm_loadu_pd (v + k), signs),
+                                                     keys)) << k;
+#else
+  for (guint k = 0; k < 16; k++)
+    mask |= (guint) _perp_smc_reaches (sign * v[k], key, strict) << k;
+#endif
+
+  return mask;
+}
+
 /* The first row j >= from with sign * price[j] above key (strict) or at or above it,
- * or _PERP_SMC_NO_ROW.  A NaN key is never reached. */
+ * or _PERP_SMC_NO_ROW.  A NaN key is never reached.  Whole blocks of 16 are asked at
+ * once (_perp_smc_reach_mask16 ()), a partial one at an array's end value by value. */
 static inline guint
 _perp_smc_reach_first (const PerpSmcReach *reach,
                        double              key,
@@ -295,21 +399,34 @@ _perp_smc_reach_first (const PerpSmcReach *reach,
     {
       guint len = level == 0 ? reach->n : reach->len[level - 1];
       gboolean top = level == reach->n_levels;
+      const double *values = level == 0 ? price : reach->block[level - 1];
+      double value_sign = level == 0 ? sign : 1.0;
+      guint base = pos & ~15u;
 
       stop = top ? len : MIN ((pos | 15) + 1, len);
-      if (level == 0)
+      if (pos < stop && stop == base + 16)
         {
-          for (; pos < stop; pos++)
-            if (_perp_smc_reaches (sign * price[pos], key, strict))
-              return pos;
+          guint mask = _perp_smc_reach_mask16 (values + base, value_sign, key, strict) &
+                       (0xffffu << (pos - base));
+
+          if (mask != 0)
+            {
+              pos = base + _perp_smc_lowest_bit (mask);
+              if (level == 0)
+                return pos;
+              goto down;
+            }
+          pos = stop;
         }
       else
         {
-          const double *block = reach->block[level - 1];
-
           for (; pos < stop; pos++)
-            if (_perp_smc_reaches (block[pos], key, strict))
-              goto down;
+            if (_perp_smc_reaches (value_sign * values[pos], key, strict))
+              {
+                if (level == 0)
+                  return pos;
+                goto down;
+              }
         }
       if (pos >= len || top)
         return _PERP_SMC_NO_ROW;
@@ -319,17 +436,20 @@ _perp_smc_reach_first (const PerpSmcReach *reach,
 
 down:
   /* A block that reaches has a child that does: its maximum is one of theirs. */
-  while (--level > 0)
+  while (level-- > 0)
     {
-      const double *block = reach->block[level - 1];
+      guint len = level == 0 ? reach->n : reach->len[level - 1];
+      const double *values = level == 0 ? price : reach->block[level - 1];
+      double value_sign = level == 0 ? sign : 1.0;
 
       pos <<= 4;
-      while (!_perp_smc_reaches (block[pos], key, strict))
-        pos++;
+      if (pos + 16 <= len)
+        pos += _perp_smc_lowest_bit (_perp_smc_reach_mask16 (values + pos, value_sign, key,
+                                                             strict));
+      else
+        while (!_perp_smc_reaches (value_sign * values[pos], key, strict))
+          pos++;
     }
-  pos <<= 4;
-  while (!_perp_smc_reaches (sign * price[pos], key, strict))
-    pos++;
 
   return pos;
 }
@@ -359,16 +479,58 @@ typedef struct
   guint         count[2];
 } PerpSmcGaps;
 
+/* The rows of the swings perp_smc_context_swing_highs_lows() wrote, which it knows
+ * without reading its output back: bos_choch, ob and liquidity, given that same HighLow
+ * array, take them instead of a pass over the array each.  Every swing is +1 or -1. */
+typedef struct
+{
+  const double *high_low;       /* NULL: none kept; the array the rows describe */
+  const double *high;           /* the series as it was when kept */
+  guint         n;
+  guint        *rows;           /* every swing, in row order */
+  guint        *high_rows;      /* the +1 swings, in row order */
+  guint        *low_rows;       /* the -1 swings */
+  guint         count;
+  guint         n_high;
+  guint         n_low;
+} PerpSmcSwings;
+
 struct _PerpSmcContext
 {
   const PerpCandles *candles;
   PerpSmcReach       reach[_PERP_SMC_N_SHARED];  /* n_levels 0: not built yet */
   PerpSmcGaps        gaps;
+  PerpSmcSwings      swings;
 };
 
 const PerpSmcReach *_perp_smc_context_reach (PerpSmcContext    *context,
                                              const PerpCandles *candles,
                                              PerpSmcShared      which,
                                              PerpSmcReach      *own);
+
+/* Sorts ordinals 0 .. count-1 by keys[ordinal] into order[], stably (liquidity's order
+ * of levels). */
+void _perp_smc_sort_by_key (const guint64 *keys,
+                            guint          count,
+                            guint         *order);
+
+/* The swings @context keeps for @swing_high_low on @candles, or NULL. */
+static inline const PerpSmcSwings *
+_perp_smc_context_swings (const PerpSmcContext *context,
+                          const PerpCandles    *candles,
+                          const double         *swing_high_low)
+{
+  const PerpSmcSwings *swings;
+
+  if (context == NULL || context->candles != candles)
+    return NULL;
+  swings = &context->swings;
+  if (swings->high_low == NULL || swings->high_low != swing_high_low ||
+      swings->high != perp_candles_get_high (candles) ||
+      swings->n != perp_candles_get_length (candles))
+    return NULL;
+
+  return swings;
+}
 
 G_END_DECLS

@@ -108,6 +108,17 @@ gaps_clear (PerpSmcGaps *gaps)
   gaps->n = 0;
 }
 
+static void
+swings_clear (PerpSmcSwings *swings)
+{
+  g_clear_pointer (&swings->rows, g_free);
+  g_clear_pointer (&swings->high_rows, g_free);
+  g_clear_pointer (&swings->low_rows, g_free);
+  swings->high_low = NULL;
+  swings->high = NULL;
+  swings->n = swings->count = swings->n_high = swings->n_low = 0;
+}
+
 void
 perp_smc_context_free (PerpSmcContext *context)
 {
@@ -117,6 +128,7 @@ perp_smc_context_free (PerpSmcContext *context)
   for (guint k = 0; k < _PERP_SMC_N_SHARED; k++)
     _perp_smc_reach_clear (&context->reach[k]);
   gaps_clear (&context->gaps);
+  swings_clear (&context->swings);
   g_free (context);
 }
 
@@ -168,7 +180,20 @@ _perp_smc_context_reach (PerpSmcContext    *context,
   if (reach->n_levels > 0 && (reach->price != price || reach->n != n))
     _perp_smc_reach_clear (reach);
   if (reach->n_levels == 0)
-    _perp_smc_reach_init (reach, price, n, sign);
+    {
+      /* bos_choch asks for both close extremes: one read of the closes builds them. */
+      if (which == _PERP_SMC_CLOSE_UP || which == _PERP_SMC_CLOSE_DOWN)
+        {
+          PerpSmcReach *up = &context->reach[_PERP_SMC_CLOSE_UP];
+          PerpSmcReach *down = &context->reach[_PERP_SMC_CLOSE_DOWN];
+
+          _perp_smc_reach_clear (up);
+          _perp_smc_reach_clear (down);
+          _perp_smc_reach_init_pair (up, down, price, n);
+        }
+      else
+        _perp_smc_reach_init (reach, price, n, sign);
+    }
 
   return reach;
 }
@@ -390,11 +415,13 @@ add_bookends (const double *high,
   level[n - 1] = high_low[n - 1] > 0 ? high[n - 1] : low[n - 1];
 }
 
-void
-perp_smc_swing_highs_lows (const PerpCandles *candles,
-                           guint              swing_length,
-                           double            *high_low,
-                           double            *level)
+/* keep (nullable) gets the rows of the swings. */
+static void
+swing_highs_lows (const PerpCandles *candles,
+                  guint              swing_length,
+                  double            *high_low,
+                  double            *level,
+                  PerpSmcSwings     *keep)
 {
   g_autofree guint *rows = NULL;
   const double *high;
@@ -402,19 +429,81 @@ perp_smc_swing_highs_lows (const PerpCandles *candles,
   guint count;
   guint n;
 
-  g_return_if_fail (candles != NULL);
-  g_return_if_fail (swing_length > 0);
-
   n = perp_candles_get_length (candles);
   g_return_if_fail (n == 0 || (high_low != NULL && level != NULL));
 
   high = perp_candles_get_high (candles);
   low = perp_candles_get_low (candles);
 
-  rows = g_new (guint, MAX (n, 1));
-  count = mark_window_extremes (high, low, n, swing_length, high_low, level, rows);
-  count = keep_run_extremes (high, low, rows, count, high_low, level);
-  add_bookends (high, low, n, rows, count, high_low, level);
+  /* One more at each end for the bookends of a kept list. */
+  rows = g_new (guint, n + 2);
+  count = mark_window_extremes (high, low, n, swing_length, high_low, level, rows + 1);
+  count = keep_run_extremes (high, low, rows + 1, count, high_low, level);
+  add_bookends (high, low, n, rows + 1, count, high_low, level);
+
+  if (keep == NULL)
+    return;
+
+  /* The candidates lie in rows 2L - 1 .. n - 1 - L, so the bookends (rows 0 and n - 1,
+   * only with a swing between them) are rows of their own; every swing is +1 or -1. */
+  if (count > 0)
+    {
+      rows[0] = 0;
+      rows[count + 1] = n - 1;
+      count += 2;
+    }
+  keep->high_rows = g_new (guint, MAX (count, 1));
+  keep->low_rows = g_new (guint, MAX (count, 1));
+  for (guint k = 0; k < count; k++)
+    {
+      guint r = rows[k];
+      gboolean up = high_low[r] > 0;
+
+      keep->high_rows[keep->n_high] = r;
+      keep->n_high += up;
+      keep->low_rows[keep->n_low] = r;
+      keep->n_low += !up;
+    }
+  keep->count = count;
+  keep->rows = g_steal_pointer (&rows);
+  keep->high_low = high_low;
+  keep->high = high;
+  keep->n = n;
+}
+
+void
+perp_smc_swing_highs_lows (const PerpCandles *candles,
+                           guint              swing_length,
+                           double            *high_low,
+                           double            *level)
+{
+  g_return_if_fail (candles != NULL);
+  g_return_if_fail (swing_length > 0);
+
+  swing_highs_lows (candles, swing_length, high_low, level, NULL);
+}
+
+/**
+ * perp_smc_context_swing_highs_lows:
+ * @context: a context
+ * @swing_length: as perp_smc_swing_highs_lows()
+ * @high_low: (out caller-allocates) (array): HighLow
+ * @level: (out caller-allocates) (array): Level
+ *
+ * perp_smc_swing_highs_lows() on @context's series; @context keeps the rows of the
+ * swings for the swing-based functions given @context and @high_low.
+ */
+void
+perp_smc_context_swing_highs_lows (PerpSmcContext *context,
+                                   guint           swing_length,
+                                   double         *high_low,
+                                   double         *level)
+{
+  g_return_if_fail (context != NULL);
+  g_return_if_fail (swing_length > 0);
+
+  swings_clear (&context->swings);
+  swing_highs_lows (context->candles, swing_length, high_low, level, &context->swings);
 }
 
 /* ---------------------------------------------------------------- fvg */
@@ -826,8 +915,10 @@ perp_smc_bos_choch (const PerpCandles *candles,
                     double            *level,
                     double            *broken_index)
 {
-  g_autofree guint *swings = NULL;
+  g_autofree guint *own_swings = NULL;
   g_autofree guint *labelled = NULL;
+  const PerpSmcSwings *kept;
+  const guint *swings;
   PerpSmcReach own_rises;
   PerpSmcReach own_falls;
   const PerpSmcReach *rises;
@@ -851,16 +942,26 @@ perp_smc_bos_choch (const PerpCandles *candles,
 
   /* Any non-NaN HighLow counts as a swing here, as in the peer: by the bits, a NaN is
    * all ones in the exponent and not all zeros in the fraction, so its magnitude lies
-   * above infinity's. */
-  swings = g_new (guint, MAX (n, 1));
-  for (guint i = 0; i < n; i++)
+   * above infinity's.  The context may know them already. */
+  kept = _perp_smc_context_swings (context, candles, swing_high_low);
+  if (kept != NULL)
     {
-      const guint64 infinity = G_GUINT64_CONSTANT (0x7ff0000000000000);
-      guint64 bits;
+      swings = kept->rows;
+      n_swings = kept->count;
+    }
+  else
+    {
+      own_swings = g_new (guint, MAX (n, 1));
+      for (guint i = 0; i < n; i++)
+        {
+          const guint64 infinity = G_GUINT64_CONSTANT (0x7ff0000000000000);
+          guint64 bits;
 
-      memcpy (&bits, swing_high_low + i, sizeof bits);
-      swings[n_swings] = i;
-      n_swings += (bits & ~(G_GUINT64_CONSTANT (1) << 63)) <= infinity;
+          memcpy (&bits, swing_high_low + i, sizeof bits);
+          own_swings[n_swings] = i;
+          n_swings += (bits & ~(G_GUINT64_CONSTANT (1) << 63)) <= infinity;
+        }
+      swings = own_swings;
     }
 
   /* Labels land on S3's row, so they come in row order. */
@@ -1194,8 +1295,11 @@ perp_smc_ob (const PerpCandles *candles,
              double            *mitigated_index,
              double            *percentage)
 {
-  g_autofree guint *high_swings = NULL;
-  g_autofree guint *low_swings = NULL;
+  g_autofree guint *own_high_swings = NULL;
+  g_autofree guint *own_low_swings = NULL;
+  const PerpSmcSwings *kept;
+  const guint *high_swings;
+  const guint *low_swings;
   g_autofree double *body_low = NULL;
   g_autofree double *body_high = NULL;
   g_autofree ObBlock *bullish = NULL;
@@ -1234,10 +1338,23 @@ perp_smc_ob (const PerpCandles *candles,
   low = perp_candles_get_low (candles);
   close = perp_candles_get_close (candles);
 
-  high_swings = g_new (guint, n);
-  low_swings = g_new (guint, n);
-  n_high = _perp_smc_swing_rows (swing_high_low, n, high_swings, low_swings, &n_low,
-                                 NULL, NULL, NULL, NULL);
+  kept = _perp_smc_context_swings (context, candles, swing_high_low);
+  if (kept != NULL)
+    {
+      high_swings = kept->high_rows;
+      low_swings = kept->low_rows;
+      n_high = kept->n_high;
+      n_low = kept->n_low;
+    }
+  else
+    {
+      own_high_swings = g_new (guint, n);
+      own_low_swings = g_new (guint, n);
+      n_high = _perp_smc_swing_rows (swing_high_low, n, own_high_swings, own_low_swings,
+                                     &n_low, NULL, NULL, NULL, NULL);
+      high_swings = own_high_swings;
+      low_swings = own_low_swings;
+    }
 
   high_up = _perp_smc_context_reach (context, candles, _PERP_SMC_HIGH_UP, &own_high);
   low_down = _perp_smc_context_reach (context, candles, _PERP_SMC_LOW_DOWN, &own_low);

@@ -30,7 +30,9 @@ G_BEGIN_DECLS
  * series, built when a function first needs them, so that a run of several functions
  * builds each once; with a NULL context every call builds its own.  It also keeps the
  * gaps of an fvg() call without joining, which a later joined call on the same context
- * joins instead of detecting them again.
+ * joins instead of detecting them again, and the rows of the swings that
+ * perp_smc_context_swing_highs_lows() wrote, which bos_choch, ob and liquidity take
+ * instead of a pass over HighLow each.
  */
 
 typedef struct _PerpSmcContext PerpSmcContext;
@@ -47,6 +49,15 @@ void      perp_smc_swing_highs_lows   (const PerpCandles *candles,
                                        guint              swing_length,
                                        double            *high_low,
                                        double            *level);
+
+/* The same, for @context's series, and @context keeps the rows of the swings: the
+ * functions below given @context and this @high_low take them from there instead of
+ * reading the array again.  @high_low must hold these values, unchanged, for as long
+ * as it is passed with @context. */
+void      perp_smc_context_swing_highs_lows (PerpSmcContext *context,
+                                             guint           swing_length,
+                                             double         *high_low,
+                                             double         *level);
 
 /* 2. fvg (join_consecutive): FVG (+1/-1), Top, Bottom, MitigatedIndex */
 void      perp_smc_fvg                (const PerpCandles *candles,
