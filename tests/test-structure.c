@@ -1089,12 +1089,48 @@ is_break (const PerpStructureObject *o)
   return o->kind == PERP_STRUCTURE_BOS || o->kind == PERP_STRUCTURE_CHOCH;
 }
 
+/* Which set of perp_structure_get_live_set () @o belongs to, as perp-structure.h
+ * defines them, or -1: zones are order blocks, breakers and gaps; pools, where resting
+ * stops sit, are equal highs and lows, the calendar periods' highs and lows (not the
+ * killzones') and the swing pivots (not the internal ones). */
+static int
+live_set_of (const PerpStructureObject *o)
+{
+  gboolean calendar = o->source == PERP_STRUCTURE_SOURCE_DAY || o->source == PERP_STRUCTURE_SOURCE_WEEK
+                      || o->source == PERP_STRUCTURE_SOURCE_MONTH;
+  gboolean swing = o->depth == PERP_STRUCTURE_DEPTH_SWING;
+
+  switch (o->kind)
+    {
+    case PERP_STRUCTURE_ORDER_BLOCK:
+    case PERP_STRUCTURE_BREAKER:
+    case PERP_STRUCTURE_FVG:
+      return PERP_STRUCTURE_LIVE_ZONES;
+    case PERP_STRUCTURE_EQUAL_HIGHS:
+      return PERP_STRUCTURE_LIVE_HIGH_POOLS;
+    case PERP_STRUCTURE_EQUAL_LOWS:
+      return PERP_STRUCTURE_LIVE_LOW_POOLS;
+    case PERP_STRUCTURE_RANGE_HIGH:
+      return calendar ? PERP_STRUCTURE_LIVE_HIGH_POOLS : -1;
+    case PERP_STRUCTURE_RANGE_LOW:
+      return calendar ? PERP_STRUCTURE_LIVE_LOW_POOLS : -1;
+    case PERP_STRUCTURE_PIVOT_HIGH:
+      return swing ? PERP_STRUCTURE_LIVE_HIGH_POOLS : -1;
+    case PERP_STRUCTURE_PIVOT_LOW:
+      return swing ? PERP_STRUCTURE_LIVE_LOW_POOLS : -1;
+    default:
+      return -1;
+    }
+}
+
 /* The live, ended and pivot indexes against their definitions, worked out from the
  * whole object list: after every candle of a stream, or after runs of candles (the
- * index catches up lazily), and again after a reset. */
+ * index catches up lazily), and again after a reset.  @seen counts the records of
+ * each live set checked. */
 static void
 check_live (const PerpStructure *engine,
-            const char          *where)
+            const char          *where,
+            guint               *seen)
 {
   const PerpStructureObject *objects;
   const guint *ids;
@@ -1118,6 +1154,43 @@ check_live (const PerpStructure *engine,
         expected++;
       }
   g_assert_cmpuint (n_ids, ==, expected);
+
+  /* The packed sets: every live object of the set, in formed order, its fields copied,
+   * and the pool sides as the scorer asks for them. */
+  for (guint set = 0; set < PERP_STRUCTURE_N_LIVE_SETS; set++)
+    {
+      const PerpStructureLiveObject *records;
+      guint n_records;
+
+      records = perp_structure_get_live_set (engine, set, &n_records);
+      expected = 0;
+      for (guint k = 0; k < n_objects; k++)
+        if (!is_break (&objects[k]) && perp_structure_object_active_at (&objects[k], now)
+            && live_set_of (&objects[k]) == (int) set)
+          {
+            const PerpStructureLiveObject *r = &records[expected];
+            const PerpStructureObject *o = &objects[k];
+
+            if (expected >= n_records || r->id != k)
+              g_error ("%s: live object %u (%s) missing from set %u or out of order", where, k,
+                       perp_structure_kind_name (o->kind), set);
+            g_assert_true (r->top == o->top && r->bottom == o->bottom);
+            g_assert_cmpuint (r->kind, ==, o->kind);
+            g_assert_cmpuint (r->depth, ==, o->depth);
+            g_assert_cmpint (r->direction, ==, o->direction);
+            g_assert_cmpuint (r->source, ==, o->source);
+            expected++;
+          }
+      g_assert_cmpuint (n_records, ==, expected);
+      seen[set] += n_records;
+    }
+  for (guint k = 0; k < n_objects; k++)
+    {
+      int set = live_set_of (&objects[k]);
+      int side = set == PERP_STRUCTURE_LIVE_HIGH_POOLS ? 1 : set == PERP_STRUCTURE_LIVE_LOW_POOLS ? -1 : 0;
+
+      g_assert_cmpint (perp_structure_object_pool_side (&objects[k]), ==, side);
+    }
 
   /* Ended since a few candles back, since the start, and since after the last. */
   for (guint back = 0; back < 4; back++)
@@ -1165,23 +1238,23 @@ check_live (const PerpStructure *engine,
         }
 }
 
+/* One stream through the engine, checked after every candle, then (after a reset)
+ * after runs of 1 to 37 candles: runs of 9 or more take steps ahead (see wait () in
+ * perp-structure.c), and the index must only see the events of the candles pushed. */
 static void
-test_live (void)
+check_live_stream (const PerpStructureConfig *config,
+                   const PerpCandles         *candles,
+                   const char                *fixture)
 {
-  g_autofree char *path = perp_test_fixture_path ("ETHUSDT_1h_first600.csv");
-  g_autoptr(PerpCandles) candles = perp_candle_csv_load (path, PERP_CSV_FLAGS_NONE, NULL, NULL);
   g_autoptr(PerpStructure) engine = NULL;
-  PerpStructureConfig config;
   guint n = perp_candles_get_length (candles);
+  guint seen[PERP_STRUCTURE_N_LIVE_SETS] = { 0 };
   guint n_objects;
   guint n_ended;
   guint n_live;
+  guint n_set;
 
-  perp_structure_config_init (&config);
-  config.internal_length = 3;
-  config.swing_length = 10;
-  config.fvg_join = TRUE;  /* merged gaps end too */
-  engine = perp_structure_new (&config, perp_candles_get_interval (candles), NULL);
+  engine = perp_structure_new (config, perp_candles_get_interval (candles), NULL);
   g_assert_nonnull (engine);
 
   for (guint round = 0; round < 2; round++)
@@ -1192,26 +1265,98 @@ test_live (void)
       while (i < n)
         {
           guint end = round == 0 ? i + 1 : MIN (n, i + 1 + (i * 7919) % 37);
-          g_autofree char *where = g_strdup_printf ("round %u, after candle %u", round, end - 1);
+          g_autofree char *where = g_strdup_printf ("%s, round %u, after candle %u", fixture, round, end - 1);
 
           g_assert_true (perp_structure_push_candles (engine, candles, i, end, NULL));
-          check_live (engine, where);
+          check_live (engine, where, seen);
           i = end;
         }
       perp_structure_reset (engine);
       perp_structure_get_live (engine, &n_live);
       perp_structure_get_ended (engine, G_MININT64, &n_ended);
       g_assert_cmpuint (n_live + n_ended, ==, 0);
+      for (guint set = 0; set < PERP_STRUCTURE_N_LIVE_SETS; set++)
+        {
+          perp_structure_get_live_set (engine, set, &n_set);
+          g_assert_cmpuint (n_set, ==, 0);
+        }
     }
 
-  /* The stream had something to check. */
+  /* The stream had something to check, in every set. */
+  g_test_message ("%s: live records checked: zones %u, high pools %u, low pools %u", fixture,
+                  seen[PERP_STRUCTURE_LIVE_ZONES], seen[PERP_STRUCTURE_LIVE_HIGH_POOLS],
+                  seen[PERP_STRUCTURE_LIVE_LOW_POOLS]);
+  for (guint set = 0; set < PERP_STRUCTURE_N_LIVE_SETS; set++)
+    g_assert_cmpuint (seen[set], >, 100);
   g_assert_true (perp_structure_push_candles (engine, candles, 0, n, NULL));
+  check_live (engine, "whole", seen);
   perp_structure_get_objects (engine, &n_objects);
   perp_structure_get_live (engine, &n_live);
   perp_structure_get_ended (engine, G_MININT64, &n_ended);
   g_assert_cmpuint (n_live, >, 10);
   g_assert_cmpuint (n_ended, >, 100);
   g_assert_cmpuint (n_live + n_ended, <, n_objects);
+}
+
+static PerpCandles *
+load_fixture (const char *name)
+{
+  g_autofree char *path = perp_test_fixture_path (name);
+  g_autoptr(GError) error = NULL;
+  PerpCandles *candles = perp_candle_csv_load (path, PERP_CSV_FLAGS_NONE, NULL, &error);
+
+  g_assert_no_error (error);
+  return candles;
+}
+
+static void
+test_live (void)
+{
+  g_autoptr(PerpCandles) eth = load_fixture ("ETHUSDT_1h_first600.csv");
+  g_autoptr(PerpCandles) btc = load_fixture ("BTCUSDT_5m_2024-01-01_2days.csv");
+  g_autoptr(PerpCandles) walk = perp_candles_new (PERP_INTERVAL_4H, PERP_CANDLE_FIELD_NONE);
+  g_autoptr(PerpStructure) engine = NULL;
+  PerpStructureConfig config;
+  const PerpStructureObject *objects;
+  guint32 state = 12345;
+  double price = 100.0;
+  guint n_months = 0;
+  guint n_objects;
+
+  perp_structure_config_init (&config);
+  config.internal_length = 3;
+  config.swing_length = 10;
+  config.fvg_join = TRUE;  /* merged gaps end too, some after steps taken ahead */
+  check_live_stream (&config, eth, "ETHUSDT_1h_first600.csv");
+
+  /* The defaults, on 5m candles: days' and sessions' ranges, and swing pivots of 50. */
+  perp_structure_config_init (&config);
+  check_live_stream (&config, btc, "BTCUSDT_5m_2024-01-01_2days.csv");
+
+  /* Four months of a random walk in 4h candles: the months' highs and lows are pools,
+   * the killzones' are not. */
+  for (guint i = 0; i < 720; i++)
+    {
+      PerpCandle c;
+      double open = price;
+      double wick;
+
+      state = state * 1664525u + 1013904223u;
+      price *= 1.0 + ((double) (state >> 8) / (double) (1u << 24) - 0.5) * 0.04;
+      state = state * 1664525u + 1013904223u;
+      wick = (double) (state >> 8) / (double) (1u << 24) * 0.01 * open;
+      perp_candle_init (&c, T0 + (gint64) i * 4 * H1, open, MAX (open, price) + wick,
+                        MIN (open, price) - wick, price, 1.0);
+      g_assert_true (perp_candles_append (walk, &c, NULL));
+    }
+  perp_structure_config_init (&config);
+  config.swing_length = 20;
+  check_live_stream (&config, walk, "4h random walk");
+  engine = run (&config, walk);
+  objects = perp_structure_get_objects (engine, &n_objects);
+  for (guint k = 0; k < n_objects; k++)
+    n_months += objects[k].source == PERP_STRUCTURE_SOURCE_MONTH;
+  g_assert_cmpuint (n_months, >=, 6);
 }
 
 int

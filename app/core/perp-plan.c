@@ -106,10 +106,10 @@ find_invalidation (const PerpStructure *structure,
                    double              *level)
 {
   const PerpStructureObject *objects;
-  const PerpStructureObject *block = NULL;
-  const PerpStructureObject *gap = NULL;
-  const guint *ids;
-  guint n_ids;
+  const PerpStructureLiveObject *zones;
+  const PerpStructureLiveObject *block = NULL;
+  const PerpStructureLiveObject *gap = NULL;
+  guint n_zones;
   guint swing;
 
   if (structure == NULL)
@@ -118,10 +118,10 @@ find_invalidation (const PerpStructure *structure,
   /* Zones still live at the engine's last candle (the score checked it is not after
    * the plan's). */
   objects = perp_structure_get_objects (structure, NULL);
-  ids = perp_structure_get_live (structure, &n_ids);
-  for (guint k = 0; k < n_ids; k++)
+  zones = perp_structure_get_live_set (structure, PERP_STRUCTURE_LIVE_ZONES, &n_zones);
+  for (guint k = 0; k < n_zones; k++)
     {
-      const PerpStructureObject *o = &objects[ids[k]];
+      const PerpStructureLiveObject *o = &zones[k];
       /* How far the zone's far side is beyond entry, in the direction of the stop. */
       double near = d > 0 ? o->top : o->bottom;
       gboolean in_reach = d > 0 ? (o->bottom < entry && near >= entry - reach)
@@ -134,7 +134,7 @@ find_invalidation (const PerpStructure *structure,
           if (block == NULL || (d > 0 ? o->top > block->top : o->bottom < block->bottom))
             block = o;
         }
-      else if (o->kind == PERP_STRUCTURE_FVG)
+      else
         {
           if (gap == NULL || (d > 0 ? o->top > gap->top : o->bottom < gap->bottom))
             gap = o;
@@ -167,22 +167,20 @@ find_opposing_liquidity (const PerpStructure *structure,
                          int                  d,
                          double               entry)
 {
-  const PerpStructureObject *objects;
-  const guint *ids;
-  guint n_ids;
+  const PerpStructureLiveObject *pools;
+  guint n_pools;
   double best = NAN;
 
   if (structure == NULL)
     return NAN;
-  objects = perp_structure_get_objects (structure, NULL);
-  ids = perp_structure_get_live (structure, &n_ids);
-  for (guint k = 0; k < n_ids; k++)
+  /* (The pools above price are buy-side liquidity, see _perp_object_is_pool ().) */
+  pools = perp_structure_get_live_set (structure, d > 0 ? PERP_STRUCTURE_LIVE_HIGH_POOLS
+                                                        : PERP_STRUCTURE_LIVE_LOW_POOLS, &n_pools);
+  for (guint k = 0; k < n_pools; k++)
     {
-      const PerpStructureObject *o = &objects[ids[k]];
+      const PerpStructureLiveObject *o = &pools[k];
       double level;
 
-      if (!_perp_object_is_pool (o, d))
-        continue;
       level = d > 0 ? o->bottom : o->top;
       if (d > 0 ? level > entry && !(level >= best) : level < entry && !(level <= best))
         best = level;

@@ -12,18 +12,14 @@ G_BEGIN_DECLS
 
 /* Liquidity pools: where resting stops sit.  Above price: equal highs, the previous
  * day's, week's or month's high and swing highs; below, the mirror.  Killzone ranges
- * and internal pivots are too small to count as pools. */
+ * and internal pivots are too small to count as pools.  (The structure engine's live
+ * index keeps them apart by the same definition: PERP_STRUCTURE_LIVE_HIGH_POOLS and
+ * PERP_STRUCTURE_LIVE_LOW_POOLS.) */
 static inline gboolean
 _perp_object_is_pool (const PerpStructureObject *o,
                       int                        side)
 {
-  if (side > 0)
-    return o->kind == PERP_STRUCTURE_EQUAL_HIGHS
-           || (o->kind == PERP_STRUCTURE_RANGE_HIGH && o->source <= PERP_STRUCTURE_SOURCE_MONTH)
-           || (o->kind == PERP_STRUCTURE_PIVOT_HIGH && o->depth == PERP_STRUCTURE_DEPTH_SWING);
-  return o->kind == PERP_STRUCTURE_EQUAL_LOWS
-         || (o->kind == PERP_STRUCTURE_RANGE_LOW && o->source <= PERP_STRUCTURE_SOURCE_MONTH)
-         || (o->kind == PERP_STRUCTURE_PIVOT_LOW && o->depth == PERP_STRUCTURE_DEPTH_SWING);
+  return perp_structure_object_pool_side (o) == (side > 0 ? 1 : -1);
 }
 
 G_END_DECLS

@@ -310,8 +310,9 @@ score_liquidity_pools (const Context   *ctx,
                        PerpFactorScore *out)
 {
   const PerpStructureObject *objects;
-  const PerpStructureObject *above = NULL;
-  const PerpStructureObject *below = NULL;
+  const PerpStructureLiveObject *pools;
+  const PerpStructureLiveObject *above = NULL;
+  const PerpStructureLiveObject *below = NULL;
   const PerpStructureObject *swept = NULL;
   const guint *ids;
   gint64 sweep_from;
@@ -346,20 +347,24 @@ score_liquidity_pools (const Context   *ctx,
     }
 
   /* The structure engine has seen no candle after last_time (checked when the context
-   * was made): what is live now was live then. */
-  ids = perp_structure_get_live (ctx->in->structure, &n_ids);
+   * was made): what is live now was live then.  The nearest pool on each side within
+   * reach, the earliest formed on a tie. */
+  pools = perp_structure_get_live_set (ctx->in->structure, PERP_STRUCTURE_LIVE_HIGH_POOLS, &n_ids);
   for (guint k = 0; k < n_ids; k++)
     {
-      const PerpStructureObject *o = &objects[ids[k]];
-      gboolean high = object_is_high_pool (o);
+      const PerpStructureLiveObject *o = &pools[k];
 
-      if (!high && !object_is_low_pool (o))
-        continue;
-      if (high && o->bottom > ctx->price && o->bottom - ctx->price <= max_gap
+      if (o->bottom > ctx->price && o->bottom - ctx->price <= max_gap
           && (above == NULL || o->bottom < above->bottom))
         above = o;
-      else if (!high && o->top < ctx->price && ctx->price - o->top <= max_gap
-               && (below == NULL || o->top > below->top))
+    }
+  pools = perp_structure_get_live_set (ctx->in->structure, PERP_STRUCTURE_LIVE_LOW_POOLS, &n_ids);
+  for (guint k = 0; k < n_ids; k++)
+    {
+      const PerpStructureLiveObject *o = &pools[k];
+
+      if (o->top < ctx->price && ctx->price - o->top <= max_gap
+          && (below == NULL || o->top > below->top))
         below = o;
     }
 
@@ -392,7 +397,7 @@ score_liquidity_pools (const Context   *ctx,
   else if (above != NULL || below != NULL)
     {
       gboolean up = draw >= 0.0;
-      const PerpStructureObject *near = up ? above : below;
+      const PerpStructureLiveObject *near = up ? above : below;
       double level = up ? near->bottom : near->top;
 
       reason_set (&out->reason, up ? PERP_REASON_POOL_DRAW_ABOVE : PERP_REASON_POOL_DRAW_BELOW,
@@ -497,8 +502,10 @@ read_ict (const PerpScoreParams      *params,
   const PerpStructureLeg *leg = &reading->leg;
   gint64 now = reading->time;
   gint64 break_from = now - (gint64) (params->break_lookback - 1) * interval_ms;
-  const guint *ids;
-  guint n_ids;
+  const PerpStructureLiveObject *zones;
+  const PerpStructureLiveObject *block = NULL;
+  const PerpStructureLiveObject *gap = NULL;
+  guint n_zones;
   guint n_objects;
   double value = 0.0;
 
@@ -506,19 +513,21 @@ read_ict (const PerpScoreParams      *params,
   objects = perp_structure_get_objects (structure, &n_objects);
 
   /* The zones at price among those still live (the engine's last candle is @now); the
-   * latest formed wins. */
-  ids = perp_structure_get_live (structure, &n_ids);
-  for (guint k = 0; k < n_ids; k++)
+   * latest formed wins: looked for from the latest back. */
+  zones = perp_structure_get_live_set (structure, PERP_STRUCTURE_LIVE_ZONES, &n_zones);
+  for (guint k = n_zones; k > 0 && (block == NULL || gap == NULL); k--)
     {
-      const PerpStructureObject *o = &objects[ids[k]];
+      const PerpStructureLiveObject *z = &zones[k - 1];
 
-      if (!(price >= o->bottom && price <= o->top))
+      if (!(price >= z->bottom && price <= z->top))
         continue;
-      if (o->kind == PERP_STRUCTURE_ORDER_BLOCK || o->kind == PERP_STRUCTURE_BREAKER)
-        ict->block = o;
-      else if (o->kind == PERP_STRUCTURE_FVG)
-        ict->gap = o;
+      if (z->kind == PERP_STRUCTURE_FVG)
+        gap = gap != NULL ? gap : z;
+      else
+        block = block != NULL ? block : z; /* an order block or a breaker */
     }
+  ict->block = block != NULL ? &objects[block->id] : NULL;
+  ict->gap = gap != NULL ? &objects[gap->id] : NULL;
 
   /* The latest break, if recent: objects are in formed order. */
   for (guint k = n_objects; k > 0 && objects[k - 1].formed_at >= break_from; k--)

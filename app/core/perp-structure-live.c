@@ -26,6 +26,23 @@ end_time (const PerpStructureObject *o)
   return MIN (mitigated, merged);
 }
 
+/* Which packed set @o belongs to, or -1. */
+static inline int
+set_of (const PerpStructureObject *o)
+{
+  int pool;
+
+  if (o->kind == PERP_STRUCTURE_ORDER_BLOCK || o->kind == PERP_STRUCTURE_BREAKER
+      || o->kind == PERP_STRUCTURE_FVG)
+    return PERP_STRUCTURE_LIVE_ZONES;
+  pool = perp_structure_object_pool_side (o);
+  if (pool > 0)
+    return PERP_STRUCTURE_LIVE_HIGH_POOLS;
+  if (pool < 0)
+    return PERP_STRUCTURE_LIVE_LOW_POOLS;
+  return -1;
+}
+
 static inline void
 ids_append (guint **ids,
             guint  *n,
@@ -40,6 +57,94 @@ ids_append (guint **ids,
   (*ids)[(*n)++] = id;
 }
 
+/* @o joins the live objects: they are taken in formed order, so the lists stay in it. */
+static void
+live_add (PerpStructureLive         *live,
+          const PerpStructureObject *o)
+{
+  int set = set_of (o);
+
+  ids_append (&live->live, &live->n_live, &live->live_capacity, o->id);
+  if (set >= 0)
+    {
+      PerpStructureLiveObject *record;
+
+      if (live->n_set[set] == live->set_capacity[set])
+        {
+          live->set_capacity[set] = MAX (2 * live->set_capacity[set], 64);
+          live->sets[set] = g_renew (PerpStructureLiveObject, live->sets[set], live->set_capacity[set]);
+        }
+      record = &live->sets[set][live->n_set[set]++];
+      record->top = o->top;
+      record->bottom = o->bottom;
+      record->id = o->id;
+      record->kind = o->kind;
+      record->depth = o->depth;
+      record->direction = o->direction;
+      record->source = o->source;
+    }
+}
+
+/* Where @id is in the ascending @ids, or @n. */
+static inline guint
+ids_find (const guint *ids,
+          guint        n,
+          guint        id)
+{
+  guint lo = 0;
+  guint hi = n;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (ids[mid] < id)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return lo < n && ids[lo] == id ? lo : n;
+}
+
+/* @o ended: if it was live until now, it leaves the lists, which keep their order, and
+ * TRUE is returned.  About one object ends per candle, so a bisection and a move of
+ * the tail cost less than a pass over the lists to compact them. */
+static gboolean
+live_remove (PerpStructureLive         *live,
+             const PerpStructureObject *o)
+{
+  int set = set_of (o);
+  guint k = ids_find (live->live, live->n_live, o->id);
+
+  if (k == live->n_live)
+    return FALSE;
+  memmove (live->live + k, live->live + k + 1, (live->n_live - k - 1) * sizeof (guint));
+  live->n_live--;
+
+  if (set >= 0)
+    {
+      PerpStructureLiveObject *records = live->sets[set];
+      guint lo = 0;
+      guint hi = live->n_set[set];
+
+      while (lo < hi)
+        {
+          guint mid = lo + (hi - lo) / 2;
+
+          if (records[mid].id < o->id)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      g_return_val_if_fail (lo < live->n_set[set] && records[lo].id == o->id, TRUE);
+      memmove (records + lo, records + lo + 1, (live->n_set[set] - lo - 1) * sizeof *records);
+      live->n_set[set]--;
+    }
+
+  return TRUE;
+}
+
 void
 _perp_structure_live_init (PerpStructureLive *live)
 {
@@ -51,6 +156,8 @@ _perp_structure_live_clear (PerpStructureLive *live)
 {
   g_free (live->live);
   g_free (live->ended);
+  for (guint set = 0; set < PERP_STRUCTURE_N_LIVE_SETS; set++)
+    g_free (live->sets[set]);
   for (guint d = 0; d < 2; d++)
     for (guint s = 0; s < 2; s++)
       g_free (live->pivots[d][s]);
@@ -64,6 +171,7 @@ _perp_structure_live_reset (PerpStructureLive *live)
   live->scanned = 0;
   live->n_candles = 0;
   live->n_live = 0;
+  memset (live->n_set, 0, sizeof live->n_set);
   live->n_ended = 0;
   memset (live->n_pivots, 0, sizeof live->n_pivots);
 }
@@ -108,19 +216,23 @@ compare_ended (gconstpointer a,
 }
 
 /* Catches up with the engine: objects that ended since the last update leave the live
- * list for the ended one, new objects join one or the other.  Events are only ever set
- * for candles pushed since the last update (a series pushed at once may set some ahead
- * of the candle at hand, but none beyond its end), so whatever ends now ends after
- * everything already in the ended list: sorting the newcomers keeps the whole list in
- * end order. */
+ * lists for the ended one, new objects join one or the other.  An object's state only
+ * changes when a candle reaches its armed step or, for a gap, when the next one joins
+ * it: the engine lists those objects (@touched, since the last update, some more than
+ * once), and only the ones among them looked at before need looking at again.  Events
+ * are only ever set for candles pushed since the last update (a series pushed at once
+ * may set some ahead of the candle at hand, but none beyond its end), so whatever ends
+ * now ends after everything already in the ended list: sorting the newcomers keeps the
+ * whole list in end order. */
 void
 _perp_structure_live_update (PerpStructureLive         *live,
                              const PerpStructureObject *objects,
                              guint                      n_objects,
-                             guint                      n_candles)
+                             guint                      n_candles,
+                             const guint               *touched,
+                             guint                      n_touched)
 {
   guint first_new_ended = live->n_ended;
-  guint kept = 0;
 
   g_return_if_fail (n_objects >= live->scanned && n_candles >= live->n_candles);
 
@@ -129,16 +241,14 @@ _perp_structure_live_update (PerpStructureLive         *live,
     return;
   live->n_candles = n_candles;
 
-  for (guint k = 0; k < live->n_live; k++)
+  for (guint k = 0; k < n_touched; k++)
     {
-      guint id = live->live[k];
+      guint id = touched[k];
 
-      if (end_time (&objects[id]) < 0)
-        live->live[kept++] = id;
-      else
+      /* (Objects new since the last update are looked at below.) */
+      if (id < live->scanned && end_time (&objects[id]) >= 0 && live_remove (live, &objects[id]))
         ids_append (&live->ended, &live->n_ended, &live->ended_capacity, id);
     }
-  live->n_live = kept;
 
   for (guint id = live->scanned; id < n_objects; id++)
     {
@@ -150,7 +260,7 @@ _perp_structure_live_update (PerpStructureLive         *live,
       if (o->kind == PERP_STRUCTURE_BOS || o->kind == PERP_STRUCTURE_CHOCH)
         continue;
       if (end_time (o) < 0)
-        ids_append (&live->live, &live->n_live, &live->live_capacity, id);
+        live_add (live, o);
       else
         ids_append (&live->ended, &live->n_ended, &live->ended_capacity, id);
     }

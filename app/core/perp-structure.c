@@ -296,8 +296,14 @@ struct _PerpStructure
   double               quiet_below[2];  /* see quiet (): high side, low side */
   double               quiet_middle[2];
   double               reach[N_TRIGGERS]; /* of the candle being pushed, as keys */
-  guint               *fired;     /* objects whose armed step this candle reached, room
-                                   * for one per object */
+  guint               *fired;     /* objects whose armed step a candle reached, in the
+                                   * order they did, with the gaps merged (add_gap ()):
+                                   * kept until the live index has read them, as the
+                                   * objects that may have ended since it last did (see
+                                   * live_updated ()).  An object comes once per step at
+                                   * most, and once merged: room for MAX_STEPS + 1 per
+                                   * object, and no test on the way. */
+  guint                n_logged;  /* of them kept */
   guint               *broken;    /* order blocks broken on this candle: breakers to make
                                    * (room for one per object) */
   guint                n_broken;
@@ -496,8 +502,9 @@ add_object (PerpStructure     *self,
     {
       self->objects_capacity = MAX (2 * self->objects_capacity, 1024);
       self->objects = g_renew (PerpStructureObject, self->objects, self->objects_capacity);
-      /* An object waits on one trigger at a time: a candle fires at most one each. */
-      self->fired = g_renew (guint, self->fired, self->objects_capacity);
+      /* An object waits on one trigger at a time, so a candle fires at most one each,
+       * and at most once per step in all (see the list). */
+      self->fired = g_renew (guint, self->fired, (gsize) (MAX_STEPS + 1) * self->objects_capacity);
       self->watches = g_renew (Watch, self->watches, self->objects_capacity);
       self->broken = g_renew (guint, self->broken, self->objects_capacity);
     }
@@ -1006,6 +1013,8 @@ fire_triggers (PerpStructure *self,
                double         low,
                double         close)
 {
+  /* (Kept after those the live index has not read yet: see the list.) */
+  guint *fired = self->fired + self->n_logged;
   guint n_fired = 0;
 
   self->reach[TRIGGER_WICK_HIGH] = high;
@@ -1016,15 +1025,16 @@ fire_triggers (PerpStructure *self,
   /* Every trigger the candle reaches is taken out before any is handled: handling one
    * arms the object's next step, always beyond this candle's reach, and objects do
    * not depend on each other's steps, so the order does not matter. */
-  n_fired += perp_trigger_queue_drain (&self->triggers[0], self->reach[0], self->fired + n_fired);
-  n_fired += perp_trigger_queue_drain (&self->triggers[1], self->reach[1], self->fired + n_fired);
-  n_fired += perp_trigger_queue_drain (&self->triggers[2], self->reach[2], self->fired + n_fired);
-  n_fired += perp_trigger_queue_drain (&self->triggers[3], self->reach[3], self->fired + n_fired);
+  n_fired += perp_trigger_queue_drain (&self->triggers[0], self->reach[0], fired + n_fired);
+  n_fired += perp_trigger_queue_drain (&self->triggers[1], self->reach[1], fired + n_fired);
+  n_fired += perp_trigger_queue_drain (&self->triggers[2], self->reach[2], fired + n_fired);
+  n_fired += perp_trigger_queue_drain (&self->triggers[3], self->reach[3], fired + n_fired);
   quiet_band_update (self);
+  self->n_logged += n_fired;
 
   for (guint f = 0; f < n_fired; f++)
     {
-      guint object = self->fired[f];
+      guint object = fired[f];
 
       /* A gap joined into its successor lives on in that object. */
       if (G_UNLIKELY (self->objects[object].event_time[PERP_STRUCTURE_EVENT_MERGED] >= 0))
@@ -1471,6 +1481,7 @@ add_gap (PerpStructure *self,
       if (prev->formed_index == i - 1 && prev->direction == (bullish ? 1 : -1)
           && (filled < 0 || filled > self->time[i]))
         {
+          self->fired[self->n_logged++] = prev->id; /* it ends: see the list */
           for (guint e = 0; e < PERP_STRUCTURE_N_EVENTS; e++)
             if (prev->event_time[e] > self->time[i])
               prev->event_time[e] = -1;
@@ -1774,6 +1785,7 @@ reset_state (PerpStructure *self)
 
   self->n = 0;
   self->n_objects = 0;
+  self->n_logged = 0;
   self->close = self->prev_open = self->prev_close = NAN;
 
   self->atr_sum = 0.0;
@@ -2207,7 +2219,10 @@ live_updated (const PerpStructure *self)
 {
   PerpStructureLive *live = (PerpStructureLive *) &self->live;
 
-  _perp_structure_live_update (live, self->objects, self->n_objects, self->n);
+  /* (Read, the objects fired are forgotten: only the candles pushed from now on can end
+   * the objects the index holds live.) */
+  _perp_structure_live_update (live, self->objects, self->n_objects, self->n, self->fired, self->n_logged);
+  ((PerpStructure *) self)->n_logged = 0;
   return live;
 }
 
@@ -2234,6 +2249,32 @@ perp_structure_get_live (const PerpStructure *self,
   live = live_updated (self);
   *n_ids = live->n_live;
   return live->live;
+}
+
+/**
+ * perp_structure_get_live_set:
+ * @set: which of the live objects
+ * @n_objects: (out): how many
+ *
+ * The live objects of perp_structure_get_live () that belong to @set, in the same
+ * order, as packed records: a scan over them reads a few kilobytes in a row, where one
+ * over the objects themselves reads a cache line per object, scattered over megabytes.
+ *
+ * Returns: (array length=n_objects): the records, valid until the next candle or query
+ */
+const PerpStructureLiveObject *
+perp_structure_get_live_set (const PerpStructure  *self,
+                             PerpStructureLiveSet  set,
+                             guint                *n_objects)
+{
+  const PerpStructureLive *live;
+
+  g_return_val_if_fail (self != NULL && n_objects != NULL, NULL);
+  g_return_val_if_fail ((guint) set < PERP_STRUCTURE_N_LIVE_SETS, NULL);
+
+  live = live_updated (self);
+  *n_objects = live->n_set[set];
+  return live->sets[set];
 }
 
 /**
@@ -2275,6 +2316,37 @@ perp_structure_find_pivot (const PerpStructure *self,
   g_return_val_if_fail (self != NULL, PERP_STRUCTURE_NO_OBJECT);
 
   return _perp_structure_live_pivot (live_updated (self), self->objects, depth, direction, beyond);
+}
+
+/**
+ * perp_structure_object_pool_side:
+ *
+ * Whether @object is a liquidity pool, where resting stops sit (see
+ * #PerpStructureLiveSet): equal highs or lows, the high or low of a completed day, week
+ * or month, a swing pivot.
+ *
+ * Returns: +1 for buy-side liquidity (highs), -1 for sell-side (lows), 0 for no pool
+ */
+int
+perp_structure_object_pool_side (const PerpStructureObject *object)
+{
+  switch (object->kind)
+    {
+    case PERP_STRUCTURE_EQUAL_HIGHS:
+      return 1;
+    case PERP_STRUCTURE_EQUAL_LOWS:
+      return -1;
+    case PERP_STRUCTURE_RANGE_HIGH:
+      return object->source <= PERP_STRUCTURE_SOURCE_MONTH ? 1 : 0;
+    case PERP_STRUCTURE_RANGE_LOW:
+      return object->source <= PERP_STRUCTURE_SOURCE_MONTH ? -1 : 0;
+    case PERP_STRUCTURE_PIVOT_HIGH:
+      return object->depth == PERP_STRUCTURE_DEPTH_SWING ? 1 : 0;
+    case PERP_STRUCTURE_PIVOT_LOW:
+      return object->depth == PERP_STRUCTURE_DEPTH_SWING ? -1 : 0;
+    default:
+      return 0;
+    }
 }
 
 gboolean

@@ -129,6 +129,44 @@ typedef struct
   gint64  event_time[PERP_STRUCTURE_N_EVENTS];
 } PerpStructureObject;
 
+/**
+ * PerpStructureLiveSet:
+ * @PERP_STRUCTURE_LIVE_ZONES: order blocks, breakers and fair value gaps
+ * @PERP_STRUCTURE_LIVE_HIGH_POOLS: buy-side liquidity, where resting stops sit above
+ *   price: equal highs, the high of a completed day, week or month, swing pivot highs
+ *   (not killzone ranges, not internal pivots: too small to count)
+ * @PERP_STRUCTURE_LIVE_LOW_POOLS: sell-side liquidity, the mirror
+ *
+ * The groups of live objects perp_structure_get_live_set () gives apart.
+ */
+typedef enum
+{
+  PERP_STRUCTURE_LIVE_ZONES,
+  PERP_STRUCTURE_LIVE_HIGH_POOLS,
+  PERP_STRUCTURE_LIVE_LOW_POOLS,
+  PERP_STRUCTURE_N_LIVE_SETS
+} PerpStructureLiveSet;
+
+/**
+ * PerpStructureLiveObject:
+ * @top: the object's @top
+ * @bottom: its @bottom
+ * @id: its index in the engine's list, for the rest of it
+ *
+ * What a scan of the live objects reads, packed: copies of the fields of the same
+ * names of the object's #PerpStructureObject (which never change once it is formed).
+ */
+typedef struct
+{
+  double  top;
+  double  bottom;
+  guint32 id;
+  guint8  kind;
+  guint8  depth;
+  gint8   direction;
+  guint8  source;
+} PerpStructureLiveObject;
+
 typedef enum
 {
   PERP_STRUCTURE_VOLATILITY_ATR,              /* range >= factor x ATR */
@@ -304,6 +342,9 @@ void                       perp_structure_get_reading     (const PerpStructure  
 
 const guint               *perp_structure_get_live        (const PerpStructure        *self,
                                                            guint                      *n_ids);
+const PerpStructureLiveObject *perp_structure_get_live_set (const PerpStructure     *self,
+                                                           PerpStructureLiveSet        set,
+                                                           guint                      *n_objects);
 const guint               *perp_structure_get_ended       (const PerpStructure        *self,
                                                            gint64                      since,
                                                            guint                      *n_ids);
@@ -330,6 +371,7 @@ gboolean                   perp_structure_object_active_at(const PerpStructureOb
 void                       perp_structure_object_as_of    (const PerpStructureObject  *object,
                                                            gint64                      time,
                                                            PerpStructureObject        *out);
+int                        perp_structure_object_pool_side(const PerpStructureObject  *object);
 
 const char                *perp_structure_kind_name       (PerpStructureKind           kind);
 const char                *perp_structure_event_name      (PerpStructureEvent          event);
