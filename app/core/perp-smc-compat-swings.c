@@ -1590,6 +1590,10 @@ perp_smc_retracements (const PerpCandles *candles,
         RetraceDeepest how0;
         RetraceDeepest how1;
         double dir0;
+        double x0;
+        double x1;
+        double d0;
+        double d1;
         Pair x;
         Pair d;
         Pair y;
@@ -1599,10 +1603,12 @@ perp_smc_retracements (const PerpCandles *candles,
         Bits r_bits;
         Bits small;
 
-        how0 = retrace_prepare (swing_high_low, swing_level, high, low, i, &state, &x[0], &d[0]);
+        /* (Into scalars first: an element of a vector has no address for clang.) */
+        how0 = retrace_prepare (swing_high_low, swing_level, high, low, i, &state, &x0, &d0);
         dir0 = state.direction;
-        how1 = retrace_prepare (swing_high_low, swing_level, high, low, i + 1, &state,
-                                &x[1], &d[1]);
+        how1 = retrace_prepare (swing_high_low, swing_level, high, low, i + 1, &state, &x1, &d1);
+        x = (Pair) { x0, x1 };
+        d = (Pair) { d0, d1 };
         /* round_1dp (100 - ((x / d) * 100)) in both lanes. */
         y = (100 - ((x / d) * 100)) * 10.0;
         memcpy (&y_bits, &y, sizeof y_bits);
