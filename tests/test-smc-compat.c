@@ -1065,8 +1065,6 @@ test_sessions_brute_force (void)
     }
 }
 
-/* A context outlives a growing series: after candles are appended, every function
- * that takes it answers as without one (the extremes are built afresh). */
 /* retracements as DEFINITIONS.md states it, row by row: the two rules (the second wins),
  * round half to even at one decimal, the shift by one row and the warm-up, on swings
  * of every kind (HighLow values that are not swings, equal tops and bottoms, swings on
@@ -1206,6 +1204,8 @@ test_retracements_brute_force (void)
     }
 }
 
+/* A context outlives a growing series: after candles are appended, every function
+ * that takes it answers as without one (the extremes are built afresh). */
 static void
 test_context_grown_series (void)
 {
