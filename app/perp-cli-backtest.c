@@ -74,10 +74,8 @@ journal_open (Journal          *self,
   if (keep_path != NULL)
     perp_journal_set_power_safe (self->journal, FALSE);  /* a backtest can be run again */
 
-  perp_signal_journal_params_init (&params);
-  params.min_tier = config->journal_min_tier;
-  params.outcome = config->outcome;
-  params.synchronous = TRUE;  /* the breakers' view then depends on the data alone */
+  /* Written in place: the breakers' view then depends on the data alone. */
+  perp_signal_journal_params_from_config (&params, config, TRUE);
   self->signal_journal = perp_signal_journal_new (engine, self->journal, &params);
   return TRUE;
 }
@@ -89,7 +87,8 @@ typedef struct
   double seconds;      /* wall time of the replay */
 } RunFigures;
 
-/* Plays the recordings into @journal.  Returns the exit status. */
+/* Plays the recordings into @journal, or with @journal NULL journals nothing (what
+ * bench backtest compares with).  Returns the exit status. */
 static int
 run (PerpCliRecordings *recordings,
      PerpConfig        *config,
@@ -107,12 +106,17 @@ run (PerpCliRecordings *recordings,
   config->breakers.daily_drawdown_resume = PERP_RESUME_NEXT_DAY;
   if (!perp_cli_recordings_open (recordings, config, 0.0, &exchange, &engine, &feed))
     return EXIT_DATA;
-  if (!journal_open (journal, engine, config, keep_path))
+  if (journal != NULL && !journal_open (journal, engine, config, keep_path))
     return EXIT_DATA;
 
   start = perp_cli_now_ns ();
-  exit_code = perp_cli_replay_run (engine, feed, journal->signal_journal, PERP_CLI_OUTPUT_NONE,
-                                   "backtest", &figures->n_closes);
+  exit_code = perp_cli_replay_run (engine, feed, journal != NULL ? journal->signal_journal : NULL,
+                                   PERP_CLI_OUTPUT_NONE, "backtest", &figures->n_closes);
+  if (journal == NULL)
+    {
+      figures->seconds = (perp_cli_now_ns () - start) / 1e9;
+      return exit_code;
+    }
   if (!perp_signal_journal_flush (journal->signal_journal, &error))
     {
       fprintf (stderr, "perpscope-cli: backtest: journal: %s\n", error->message);
@@ -477,22 +481,7 @@ perp_cli_bench_backtest (const char *csv,
         /* As `backtest --data CSV --interval I` configures it. */
         config->signal_interval = interval;
         g_clear_pointer (&config->symbols, g_strfreev);
-        if (journaled)
-          exit_code = run (&recordings, config, NULL, &journal, &figures);
-        else
-          {
-            g_autoptr(PerpExchangeInfo) exchange = NULL;
-            g_autoptr(PerpEngine) engine = NULL;
-            g_autoptr(PerpReplayFeed) feed = NULL;
-            gint64 start;
-
-            if (!perp_cli_recordings_open (&recordings, config, 0.0, &exchange, &engine, &feed))
-              return EXIT_DATA;
-            start = perp_cli_now_ns ();
-            exit_code = perp_cli_replay_run (engine, feed, NULL, PERP_CLI_OUTPUT_NONE, "bench backtest",
-                                             &figures.n_closes);
-            figures.seconds = (perp_cli_now_ns () - start) / 1e9;
-          }
+        exit_code = run (&recordings, config, NULL, journaled ? &journal : NULL, &figures);
         if (exit_code != EXIT_OK)
           return exit_code;
         if (figures.n_closes == 0)

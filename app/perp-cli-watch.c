@@ -313,10 +313,7 @@ attach_journal (PerpEngine          *engine,
     }
   /* A replay can be run again; live signals cannot. */
   perp_journal_set_power_safe (journal, !synchronous);
-  perp_signal_journal_params_init (&params);
-  params.min_tier = config->journal_min_tier;
-  params.outcome = config->outcome;
-  params.synchronous = synchronous;
+  perp_signal_journal_params_from_config (&params, config, synchronous);
   *out = perp_signal_journal_new (engine, journal, &params);
   return TRUE;
 }

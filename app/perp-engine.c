@@ -452,6 +452,15 @@ fields_of (const PerpCandle *candle)
   return fields;
 }
 
+/* Candles in the signal timeframe's series: a close or a block that grows it is scored. */
+static guint
+signal_length (Symbol *sym)
+{
+  Series *signal = &sym->series[sym->engine->config->signal_interval];
+
+  return signal->analysis != NULL ? perp_candles_get_length (perp_analysis_get_candles (signal->analysis)) : 0;
+}
+
 static void
 candle_closed (Symbol           *sym,
                PerpInterval      interval,
@@ -459,17 +468,17 @@ candle_closed (Symbol           *sym,
 {
   Series *series = &sym->series[interval];
   Series *signal = &sym->series[sym->engine->config->signal_interval];
-  guint before = signal->analysis != NULL ? perp_candles_get_length (perp_analysis_get_candles (signal->analysis)) : 0;
-  guint after;
+  guint before = signal_length (sym);
+  gboolean grew;
 
   advance_now (sym->engine, candle->open_time + perp_interval_to_ms (interval));
   series_push (sym, series, candle);
   if (sym->has_forming && sym->forming_interval == interval && sym->forming.open_time <= candle->open_time)
     sym->has_forming = FALSE;
 
-  after = signal->analysis != NULL ? perp_candles_get_length (perp_analysis_get_candles (signal->analysis)) : 0;
+  grew = signal_length (sym) > before;
   g_signal_emit (sym->engine, signals[SYMBOL_CHANGED], 0, sym->name, PERP_ENGINE_CHANGE_CANDLES);
-  if (after > before && !signal->loading)
+  if (grew && !signal->loading)
     score_symbol (sym, TRUE);
 }
 
@@ -680,14 +689,6 @@ load_block (Symbol            *sym,
         if (c.open_time > have_last)
           aggregate_from (sym, interval, &c);
       }
-}
-
-static guint
-signal_length (Symbol *sym)
-{
-  Series *signal = &sym->series[sym->engine->config->signal_interval];
-
-  return signal->analysis != NULL ? perp_candles_get_length (perp_analysis_get_candles (signal->analysis)) : 0;
 }
 
 /* A block of the signal timeframe is scored once loaded (load_block ()); a block of a

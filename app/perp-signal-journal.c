@@ -65,6 +65,19 @@ perp_signal_journal_params_init (PerpSignalJournalParams *params)
   params->synchronous = FALSE;
 }
 
+/* The configuration's journal section (journal.min_tier, the outcome's costs); with
+ * @synchronous, writes in place (the command line), else on the writer thread. */
+void
+perp_signal_journal_params_from_config (PerpSignalJournalParams *params,
+                                        const PerpConfig        *config,
+                                        gboolean                 synchronous)
+{
+  perp_signal_journal_params_init (params);
+  params->min_tier = config->journal_min_tier;
+  params->outcome = config->outcome;
+  params->synchronous = synchronous;
+}
+
 static void
 report_failure (PerpSignalJournal *self,
                 const GError      *error)

@@ -42,6 +42,9 @@ typedef struct
 G_DECLARE_FINAL_TYPE (PerpSignalJournal, perp_signal_journal, PERP, SIGNAL_JOURNAL, GObject)
 
 void               perp_signal_journal_params_init (PerpSignalJournalParams *params);
+void               perp_signal_journal_params_from_config (PerpSignalJournalParams *params,
+                                                           const PerpConfig        *config,
+                                                           gboolean                 synchronous);
 PerpSignalJournal *perp_signal_journal_new         (PerpEngine                    *engine,
                                                     PerpJournal                   *journal,
                                                     const PerpSignalJournalParams *params);

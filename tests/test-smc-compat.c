@@ -250,6 +250,19 @@ assert_same_bits (const double *got,
     }
 }
 
+/* Frees the first @n columns of @got and of @want. */
+static void
+free_columns (double **got,
+              double **want,
+              guint    n)
+{
+  for (guint k = 0; k < n; k++)
+    {
+      g_free (got[k]);
+      g_free (want[k]);
+    }
+}
+
 static void
 naive_swings (const PerpCandles *candles,
               guint              length,
@@ -824,11 +837,7 @@ test_bos_choch_brute_force (void)
           for (guint k = 0; k < 4; k++)
             assert_same_column (got[k], want[k], n);
         }
-      for (guint k = 0; k < 4; k++)
-        {
-          g_free (got[k]);
-          g_free (want[k]);
-        }
+      free_columns (got, want, 4);
     }
 }
 
@@ -949,11 +958,7 @@ test_ob_brute_force (void)
           for (guint k = 0; k < 6; k++)
             assert_same_column (got[k], want[k], n);
         }
-      for (guint k = 0; k < 6; k++)
-        {
-          g_free (got[k]);
-          g_free (want[k]);
-        }
+      free_columns (got, want, 6);
     }
 }
 
@@ -1515,11 +1520,7 @@ test_context_swings (void)
             assert_same_bits (got[k], want[k], n);
         }
 
-      for (guint k = 0; k < 6; k++)
-        {
-          g_free (got[k]);
-          g_free (want[k]);
-        }
+      free_columns (got, want, 6);
     }
 }
 

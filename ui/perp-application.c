@@ -313,10 +313,7 @@ attach_signal_journal (PerpApplication  *self,
   if (self->journal == NULL || self->engine == NULL || self->screenshot_path != NULL)
     return;
 
-  perp_signal_journal_params_init (&params);
-  params.min_tier = config->journal_min_tier;
-  params.outcome = config->outcome;
-  params.synchronous = FALSE;
+  perp_signal_journal_params_from_config (&params, config, FALSE);
   self->signal_journal = perp_signal_journal_new (self->engine, self->journal, &params);
   g_signal_connect_object (self->signal_journal, "failed", G_CALLBACK (journal_failed_cb), self, G_CONNECT_SWAPPED);
 }
