@@ -32,6 +32,7 @@ struct _PerpOutcomeTracker
   gint64            interval_ms;
   gint64            deadline;      /* close time at or after which the rest exits; -1 none */
   gint64            last_time;
+  gint64            last_funding;  /* the last settlement's time (floored), G_MININT64 */
   guint             next_target;   /* 0-based index of the next target to hit */
   guint             break_even_after;
   guint             trail_after;
@@ -223,6 +224,7 @@ perp_outcome_tracker_new (const PerpPlan           *plan,
   self->trail_after = plan->trail_after;
   self->interval_ms = interval_ms;
   self->last_time = G_MININT64;
+  self->last_funding = G_MININT64;
   self->deadline = plan->expires_at >= 0 ? plan->expires_at : -1;
   if (self->params.max_candles > 0)
     {
@@ -294,6 +296,13 @@ slip (const PerpOutcomeTracker *self,
   return price * (1.0 + against * self->params.slippage_bps * 1e-4);
 }
 
+/* Every change of a result or a cost goes through here, so the net stays their sum. */
+static inline void
+update_realised (PerpOutcome *o)
+{
+  o->realised_r = o->gross_r - o->fees_r - o->slippage_r - o->funding_r;
+}
+
 static void
 excursion (PerpOutcomeTracker *self,
            double              price)
@@ -324,7 +333,7 @@ enter (PerpOutcomeTracker *self,
   o->entry_fill = market ? slip (self, price, self->d) : price;
   o->slippage_r += fabs (o->entry_fill - price) / o->risk_per_unit;
   o->fees_r += self->params.taker_fee * o->entry_fill / o->risk_per_unit;
-  o->realised_r = o->gross_r - o->fees_r - o->slippage_r;
+  update_realised (o);
 }
 
 static void
@@ -353,7 +362,7 @@ add_exit (PerpOutcomeTracker *self,
   o->gross_r += e->r;
   o->slippage_r += share * fabs (e->fill - price) / o->risk_per_unit;
   o->fees_r += self->params.taker_fee * share * e->fill / o->risk_per_unit;
-  o->realised_r = o->gross_r - o->fees_r - o->slippage_r;
+  update_realised (o);
   o->remaining -= share;
   if (o->remaining < 1e-12)
     o->remaining = 0.0;
@@ -623,6 +632,94 @@ perp_outcome_tracker_add (PerpOutcomeTracker  *self,
           o->state = PERP_OUTCOME_EXPIRED;
         }
     }
+
+  return TRUE;
+}
+
+/* The share of the position held at @t (whole seconds): entered on a candle opening
+ * before it, less what exits on candles opening before it closed.  Exits on later
+ * candles were still open at @t, which is how a settlement given after its candle (a
+ * late one) is still charged right. */
+static double
+held_at (const PerpOutcome *o,
+         gint64             t)
+{
+  double held = o->remaining;
+
+  if (o->entry_time < 0 || o->entry_time >= t)
+    return 0.0;
+  for (guint i = 0; i < o->n_exits; i++)
+    if (o->exits[i].time >= t)
+      held += o->exits[i].share;
+
+  return MIN (held, 1.0);
+}
+
+/**
+ * perp_outcome_tracker_add_funding:
+ * @funding_time: the settlement's time (Unix ms; floored to whole seconds)
+ * @rate: the settled rate (0.0001 = 0.01 % of notional)
+ * @price: the price the notional is valued at: the mark price at the settlement, or
+ *   the close of the candle that ends at it
+ *
+ * Charges (or credits) the settlement to the position held at its time (see the rules
+ * at the top).  Settlements must come in time order, once each, and only once the
+ * candle opening at or after them has been given (later is fine): the tracker must
+ * know whether the position was still open then.  One at or before the signal, or
+ * after the outcome closed, changes nothing.
+ *
+ * Returns: %FALSE with @error for a rate or price that is not a finite number (a rate
+ *   of 100 % or more, a price not above zero), a settlement not after the previous one,
+ *   or one whose candles have not all come yet
+ */
+gboolean
+perp_outcome_tracker_add_funding (PerpOutcomeTracker  *self,
+                                  gint64               funding_time,
+                                  double               rate,
+                                  double               price,
+                                  GError             **error)
+{
+  PerpOutcome *o;
+  gint64 t;
+  double held;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  o = &self->outcome;
+  t = funding_time - funding_time % 1000 - (funding_time % 1000 < 0 ? 1000 : 0);
+  if (!(isfinite (rate) && fabs (rate) < 1.0 && isfinite (price) && price > 0.0))
+    {
+      g_set_error (error, PERP_OUTCOME_ERROR, PERP_OUTCOME_ERROR_FUNDING,
+                   "funding at %" G_GINT64_FORMAT ": rate %g at price %g is not a settlement",
+                   funding_time, rate, price);
+      return FALSE;
+    }
+  if (t <= self->last_funding)
+    {
+      g_set_error (error, PERP_OUTCOME_ERROR, PERP_OUTCOME_ERROR_FUNDING,
+                   "funding at %" G_GINT64_FORMAT " is not after the previous settlement at %" G_GINT64_FORMAT,
+                   funding_time, self->last_funding);
+      return FALSE;
+    }
+  if (t <= o->signal_time)
+    return TRUE;
+  /* Not yet closed: the candle at or after the settlement must have come, or an exit
+   * before it could still be missing (and with a gap in the candles, "the candles
+   * before it" cannot be told from the interval). */
+  if (!perp_outcome_is_closed (o) && self->last_time < t)
+    {
+      g_set_error (error, PERP_OUTCOME_ERROR, PERP_OUTCOME_ERROR_FUNDING,
+                   "funding at %" G_GINT64_FORMAT " came before the candle at or after it", funding_time);
+      return FALSE;
+    }
+  self->last_funding = t;
+
+  held = held_at (o, t);
+  if (held <= 0.0)
+    return TRUE;
+  o->funding_r += self->d * rate * held * price / o->risk_per_unit;
+  o->n_fundings++;
+  update_realised (o);
 
   return TRUE;
 }

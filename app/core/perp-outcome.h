@@ -45,6 +45,13 @@ G_BEGIN_DECLS
  *   counted as taker: conservative for limit take-profits), and @slippage_bps against
  *   the trade on every market fill (market entry, stop and time exits; limit fills have
  *   none).  Costs are reported in R next to the gross result.
+ * - Funding (perpetuals): a settlement charges the position held at its time, rate x
+ *   notional at the settlement's price, longs paying a positive rate and shorts
+ *   receiving it (a negative rate the other way round).  "Held at its time" at candle
+ *   resolution: entered on a candle opening before the settlement, and not closed on
+ *   one opening before it; the share held is what was still open then.  Settlement
+ *   times are floored to whole seconds, as exchanges report them a few milliseconds
+ *   late.  Funding is a cost in R like the others, but signed (a credit is negative).
  * - Excursions: MFE and MAE are the best and worst prices reached between the entry fill
  *   and the final exit, relative to the fill (MFE >= 0 >= MAE), in price and in R; so
  *   mae_r <= gross_r <= mfe_r always holds.
@@ -59,6 +66,7 @@ typedef enum
   PERP_OUTCOME_ERROR_PLAN,    /* a plan that cannot be traded (no direction, no risk) */
   PERP_OUTCOME_ERROR_PARAMS,  /* a cost parameter out of range */
   PERP_OUTCOME_ERROR_CANDLE,  /* a candle that is invalid, out of order or before the signal */
+  PERP_OUTCOME_ERROR_FUNDING, /* a funding settlement that is invalid, repeated or too early */
 } PerpOutcomeError;
 
 typedef enum
@@ -146,7 +154,9 @@ typedef struct
  * @mfe_price/@mae_price: maximum favourable / adverse excursion, signed (>= 0 / <= 0)
  * @gross_r: Σ exit R before costs
  * @fees_r/@slippage_r: costs in R (>= 0)
- * @realised_r: @gross_r - @fees_r - @slippage_r
+ * @funding_r: funding paid in R (negative when the position received more than it paid)
+ * @n_fundings: the settlements the position was held through
+ * @realised_r: @gross_r - @fees_r - @slippage_r - @funding_r
  */
 typedef struct
 {
@@ -180,6 +190,8 @@ typedef struct
   double           gross_r;
   double           fees_r;
   double           slippage_r;
+  double           funding_r;
+  guint            n_fundings;
   double           realised_r;
 } PerpOutcome;
 
@@ -198,6 +210,11 @@ PerpOutcomeTracker *perp_outcome_tracker_new      (const PerpPlan           *pla
 void                perp_outcome_tracker_free     (PerpOutcomeTracker       *self);
 gboolean            perp_outcome_tracker_add      (PerpOutcomeTracker       *self,
                                                    const PerpCandle         *candle,
+                                                   GError                  **error);
+gboolean            perp_outcome_tracker_add_funding (PerpOutcomeTracker    *self,
+                                                   gint64                    funding_time,
+                                                   double                    rate,
+                                                   double                    price,
                                                    GError                  **error);
 const PerpOutcome  *perp_outcome_tracker_get      (const PerpOutcomeTracker *self);
 

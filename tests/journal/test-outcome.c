@@ -587,6 +587,167 @@ test_real_candles (void)
   g_assert_cmpuint (n_targets, >, 0);
 }
 
+/* Gives the hourly candle @index (opening at T0 + index h). */
+static void
+feed_at (PerpOutcomeTracker *tracker,
+         guint               index,
+         const double        ohlc[4])
+{
+  PerpCandle candle;
+  g_autoptr(GError) error = NULL;
+
+  perp_candle_init (&candle, T0 + index * HOUR, ohlc[0], ohlc[1], ohlc[2], ohlc[3], 1.0);
+  g_assert_true (perp_outcome_tracker_add (tracker, &candle, &error));
+  g_assert_no_error (error);
+}
+
+static void
+settle (PerpOutcomeTracker *tracker,
+        gint64              time,
+        double              rate,
+        double              price)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (perp_outcome_tracker_add_funding (tracker, time, rate, price, &error));
+  g_assert_no_error (error);
+}
+
+static void
+settle_fails (PerpOutcomeTracker *tracker,
+              gint64              time,
+              double              rate,
+              double              price)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (perp_outcome_tracker_add_funding (tracker, time, rate, price, &error));
+  g_assert_error (error, PERP_OUTCOME_ERROR, PERP_OUTCOME_ERROR_FUNDING);
+}
+
+/* A long held through three settlements, half of it closed at TP1 between the second
+ * and the third.  Each charge is direction x rate x share held x price / R. */
+static void
+test_funding (void)
+{
+  PerpPlan plan;
+  PerpOutcomeParams params;
+  g_autoptr(PerpOutcomeTracker) tracker = NULL;
+  const PerpOutcome *o;
+  static const double quiet[4] = { 100, 105, 99, 104 };
+  static const double tp1[4] = { 104, 111, 103, 108 };   /* TP1 110, the stop moves to 100 */
+  static const double after[4] = { 108, 109, 104, 106 };
+  double expected;
+
+  long_plan (&plan);
+  no_costs (&params);
+  tracker = new_tracker (&plan, &params);
+
+  /* Before the signal, and at the entry's own instant: nothing held. */
+  settle (tracker, T0 - 8 * HOUR, 0.01, 100);
+  feed_at (tracker, 0, quiet);
+  settle (tracker, T0, 0.01, 100);
+  o = perp_outcome_tracker_get (tracker);
+  g_assert_cmpuint (o->n_fundings, ==, 0);
+  g_assert_cmpfloat (o->funding_r, ==, 0);
+
+  feed_at (tracker, 1, quiet);
+  /* Not yet: the candle at 2 h has not come, an exit before it could be missing. */
+  settle_fails (tracker, T0 + 2 * HOUR, 0.0001, 102);
+  feed_at (tracker, 2, quiet);
+  /* Reported 5 ms late: still the 2 h settlement, the whole position held. */
+  settle (tracker, T0 + 2 * HOUR + 5, 0.0001, 102);
+  expected = 0.0001 * 1.0 * 102 / 10;
+  g_assert_cmpfloat_with_epsilon (o->funding_r, expected, EPS);
+
+  feed_at (tracker, 3, quiet);
+  feed_at (tracker, 4, tp1);
+  g_assert_cmpfloat_with_epsilon (o->remaining, 0.5, EPS);
+  feed_at (tracker, 5, after);
+  /* Given late (after the candles at 4 h and 5 h): TP1 came on the candle opening at
+   * 4 h, after the settlement, so the whole position paid; a negative rate pays longs. */
+  settle (tracker, T0 + 4 * HOUR, -0.0002, 110);
+  expected += -0.0002 * 1.0 * 110 / 10;
+  g_assert_cmpfloat_with_epsilon (o->funding_r, expected, EPS);
+  /* Repeated: refused, nothing counted twice. */
+  settle_fails (tracker, T0 + 4 * HOUR, -0.0002, 110);
+  settle_fails (tracker, T0 + 3 * HOUR, 0.0001, 110);
+
+  feed_at (tracker, 6, after);
+  settle (tracker, T0 + 6 * HOUR, 0.0003, 105);
+  expected += 0.0003 * 0.5 * 105 / 10;
+  g_assert_cmpfloat_with_epsilon (o->funding_r, expected, EPS);
+  g_assert_cmpuint (o->n_fundings, ==, 3);
+  g_assert_cmpfloat_with_epsilon (o->gross_r, 0.5, EPS);
+  g_assert_cmpfloat_with_epsilon (o->realised_r, 0.5 - expected, EPS);
+
+  /* Not settlements. */
+  settle_fails (tracker, T0 + 7 * HOUR, NAN, 105);
+  settle_fails (tracker, T0 + 7 * HOUR, 1.5, 105);
+  settle_fails (tracker, T0 + 7 * HOUR, 0.0001, 0);
+  settle_fails (tracker, T0 + 7 * HOUR, 0.0001, INFINITY);
+  g_assert_cmpuint (o->n_fundings, ==, 3);
+}
+
+/* A short receives a positive rate; a trade closed before a settlement, or a limit
+ * entry still waiting at it, is not charged. */
+static void
+test_funding_short_and_flat (void)
+{
+  PerpPlan plan;
+  PerpOutcomeParams params;
+  g_autoptr(PerpOutcomeTracker) tracker = NULL;
+  g_autoptr(PerpOutcomeTracker) stopped = NULL;
+  g_autoptr(PerpOutcomeTracker) waiting = NULL;
+  static const double quiet[4] = { 100, 104, 96, 101 };
+  static const double stop[4] = { 101, 111, 99, 109 };
+  static const double above[4] = { 102, 106, 101, 105 };  /* a long limit at 100 unfilled */
+  static const double fill[4] = { 99, 103, 98, 101 };     /* opens through it */
+  const PerpOutcome *o;
+
+  short_plan (&plan);
+  no_costs (&params);
+  tracker = new_tracker (&plan, &params);
+  feed_at (tracker, 0, quiet);
+  feed_at (tracker, 1, quiet);
+  settle (tracker, T0 + HOUR, 0.0004, 100);
+  o = perp_outcome_tracker_get (tracker);
+  g_assert_cmpfloat_with_epsilon (o->funding_r, -0.0004 * 100 / 10, EPS);
+  g_assert_cmpfloat_with_epsilon (o->realised_r, o->gross_r + 0.0004 * 100 / 10, EPS);
+
+  stopped = new_tracker (&plan, &params);
+  feed_at (stopped, 0, quiet);
+  feed_at (stopped, 1, stop);
+  o = perp_outcome_tracker_get (stopped);
+  g_assert_cmpint (o->state, ==, PERP_OUTCOME_STOPPED);
+  /* Closed: no candle needed to know it was flat at 3 h. */
+  settle (stopped, T0 + 3 * HOUR, 0.0004, 100);
+  g_assert_cmpuint (o->n_fundings, ==, 0);
+  g_assert_cmpfloat (o->funding_r, ==, 0);
+  g_assert_cmpfloat_with_epsilon (o->realised_r, -1, EPS);
+
+  long_plan (&plan);
+  params.entry_mode = PERP_ENTRY_LIMIT;
+  waiting = new_tracker (&plan, &params);
+  feed_at (waiting, 0, above);
+  feed_at (waiting, 1, above);
+  settle (waiting, T0 + HOUR, 0.0004, 105);
+  o = perp_outcome_tracker_get (waiting);
+  g_assert_cmpint (o->state, ==, PERP_OUTCOME_PENDING);
+  g_assert_cmpuint (o->n_fundings, ==, 0);
+  /* Filled at the open of the candle at 2 h: not held at the 2 h settlement itself,
+   * held at the next. */
+  feed_at (waiting, 2, fill);
+  g_assert_cmpint (o->state, ==, PERP_OUTCOME_OPEN);
+  g_assert_cmpint (o->entry_time, ==, T0 + 2 * HOUR);
+  settle (waiting, T0 + 2 * HOUR, 0.0004, 99);
+  g_assert_cmpuint (o->n_fundings, ==, 0);
+  feed_at (waiting, 3, fill);
+  settle (waiting, T0 + 3 * HOUR, 0.0004, 101);
+  g_assert_cmpuint (o->n_fundings, ==, 1);
+  g_assert_cmpfloat_with_epsilon (o->funding_r, 0.0004 * 101 / 10, EPS);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -601,6 +762,8 @@ main (int    argc,
   g_test_add_func ("/core/outcome/short-gap-through-stop", test_short_gap);
   g_test_add_func ("/core/outcome/short-gap-through-target", test_short_target_gap);
   g_test_add_func ("/core/outcome/costs", test_costs);
+  g_test_add_func ("/core/outcome/funding", test_funding);
+  g_test_add_func ("/core/outcome/funding-short-and-flat", test_funding_short_and_flat);
   g_test_add_func ("/core/outcome/limit-entry", test_limit_entry);
   g_test_add_func ("/core/outcome/bad-input", test_bad_input);
   g_test_add_func ("/core/outcome/real-candles", test_real_candles);
