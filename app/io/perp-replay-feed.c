@@ -17,6 +17,7 @@
 #include "perp-binance-decode.h"
 #include "perp-candle-csv.h"
 #include "perp-replay-feed.h"
+#include "perp-series-csv.h"
 
 /*
  * The feed keeps one "pending" event per source: the next one it would emit.  A slice
@@ -44,6 +45,7 @@ typedef enum
 {
   SOURCE_CANDLES,
   SOURCE_TICKS,
+  SOURCE_FUNDING,  /* a funding-rate CSV: one settlement per row */
 } SourceKind;
 
 typedef enum
@@ -52,6 +54,7 @@ typedef enum
   PENDING_CANDLE,
   PENDING_TICK,
   PENDING_REST,
+  PENDING_FUNDING,
 } PendingKind;
 
 typedef enum
@@ -69,6 +72,7 @@ typedef struct
   char              *symbol;       /* CSV: the series' symbol; ticks: for lines without "s" */
   PerpInterval       interval;     /* CSV */
   PerpCandles       *candles;      /* CSV, loaded when added */
+  PerpTimeSeries    *funding;      /* funding CSV, loaded when added */
   gboolean           has_klines;   /* ticks: the capture carries kline messages */
   char              *market;       /* ticks: "usdm", "spot" from the name, or "" */
 
@@ -170,6 +174,7 @@ source_free (gpointer data)
 
   source_close (s);
   g_clear_pointer (&s->candles, perp_candles_unref);
+  g_clear_pointer (&s->funding, perp_time_series_free);
   g_free (s->path);
   g_free (s->symbol);
   g_free (s->market);
@@ -389,6 +394,15 @@ source_advance (PerpReplayFeed *self,
       return TRUE;
     }
 
+  if (s->kind == SOURCE_FUNDING)
+    {
+      if (s->next_index >= s->funding->length)
+        return TRUE;
+      s->pending = PENDING_FUNDING;
+      s->key = MAX (s->key, s->funding->time[s->next_index]);
+      return TRUE;
+    }
+
   for (;;)
     {
       g_autoptr(GError) error = NULL;
@@ -456,7 +470,7 @@ source_rewind (PerpReplayFeed  *self,
         return FALSE;
       s->decoder = perp_tick_decoder_new ();
     }
-  else
+  else if (s->kind == SOURCE_CANDLES)
     {
       s->next_index = MIN (self->warmup, perp_candles_get_length (s->candles));
     }
@@ -703,8 +717,8 @@ deliver_rest (PerpReplayFeed *self,
 
         if (!perp_binance_decode_funding_rates (data, where, times, rates, &error))
           break;
-        if (self->mode != MODE_SEEK)
-          for (guint i = 0; i < times->len; i++)
+        /* Also while seeking, as a funding file's settlements are (see deliver ()). */
+        for (guint i = 0; i < times->len; i++)
             perp_feed_emit_funding_rate (PERP_FEED (self), symbol, g_array_index (times, gint64, i),
                                          g_array_index (rates, double, i));
         return TRUE;
@@ -808,6 +822,13 @@ deliver (PerpReplayFeed *self,
     case PENDING_REST:
       if (!deliver_rest (self, s))
         return FALSE;
+      break;
+    case PENDING_FUNDING:
+      /* Also while seeking: settlements are history the funding factor reads, and
+       * the engine keeps them for the analysis the seek then builds. */
+      perp_feed_emit_funding_rate (PERP_FEED (self), s->symbol, s->funding->time[s->next_index],
+                                   s->funding->value[s->next_index]);
+      s->next_index++;
       break;
     case PENDING_NONE:
     default:
@@ -1261,6 +1282,46 @@ perp_replay_feed_add_candles_file (PerpReplayFeed  *self,
   return TRUE;
 }
 
+/* Loads a funding-rate CSV (funding_time, funding_rate) of @symbol now (errors name
+ * FILE:LINE); its settlements are emitted at their times. */
+static gboolean
+add_funding_file (PerpReplayFeed  *self,
+                  const char      *path,
+                  const char      *symbol,
+                  GError         **error)
+{
+  g_autoptr(PerpTimeSeries) funding = NULL;
+  Source *s;
+
+  if (!check_idle (self, path, error))
+    return FALSE;
+  funding = perp_series_csv_load (path, error);
+  if (funding == NULL)
+    return FALSE;
+
+  s = g_new0 (Source, 1);
+  s->kind = SOURCE_FUNDING;
+  s->path = g_strdup (path);
+  s->symbol = g_strdup (symbol);
+  s->funding = g_steal_pointer (&funding);
+  s->key = G_MININT64;
+  g_ptr_array_add (self->sources, s);
+
+  return TRUE;
+}
+
+/* "BTCUSDT_funding_..." (as Binance's and the recorder's history files are named) */
+static gboolean
+is_funding_name (const char *path,
+                 const char *symbol)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  const char *p = base + strlen (symbol);
+
+  return (*p == '_' || *p == '-') && g_str_has_prefix (p + 1, "funding")
+         && strchr ("_-.", p[1 + strlen ("funding")]) != NULL;
+}
+
 /* "BTCUSDT_5m_..." or "FILUSDT-1m-...": the interval after the symbol. */
 static PerpInterval
 interval_from_name (const char *path,
@@ -1379,13 +1440,18 @@ add_one (PerpReplayFeed  *self,
       g_autofree char *symbol = perp_guess_symbol_from_path (path);
       PerpInterval interval = symbol != NULL ? interval_from_name (path, symbol) : PERP_INTERVAL_UNKNOWN;
 
+      if (symbol != NULL && is_funding_name (path, symbol))
+        {
+          *added = TRUE;
+          return add_funding_file (self, path, symbol, error);
+        }
       if (interval == PERP_INTERVAL_UNKNOWN)
         {
           if (from_directory)
             return TRUE;
           g_set_error (error, PERP_REPLAY_ERROR, PERP_REPLAY_ERROR_NAME,
-                       "%s: cannot tell the symbol and interval from the name (SYMBOL_INTERVAL_....csv); "
-                       "give them explicitly", path);
+                       "%s: cannot tell the symbol and interval from the name (SYMBOL_INTERVAL_....csv,"
+                       " or SYMBOL_funding_....csv); give them explicitly", path);
           return FALSE;
         }
 

@@ -28,11 +28,14 @@ typedef enum
  *    Each candle is emitted as candle-closed at its close time (open + interval); the
  *    first N of each file can come as one candles-loaded block before anything else
  *    (perp_replay_feed_set_warmup), so the engine starts with history.
+ *  - funding-rate CSVs named `SYMBOL_funding_....csv` (funding_time, funding_rate, as
+ *    in ../shared/data/funding): funding-rate at each settlement's time.
  *  - tick captures and our own recordings (perp-recorder.h), gzip'd or plain JSON lines
  *    `{"recv_ns","stream","data"}`: depth, trade/aggTrade, bookTicker, kline, markPrice,
  *    forceOrder messages and the REST lines rest_depth_snapshot, rest_klines@<interval>
  *    (candles-loaded for the closed rows, candle-updated for the forming one),
- *    rest_open_interest, rest_premium_index (mark-price) and rest_funding_rate.  The
+ *    rest_open_interest, rest_premium_index (mark-price) and rest_funding_rate (emitted
+ *    while seeking too, like a funding file's: settlements are history).  The
  *    symbol of a message is its own "s"; lines without one (REST responses) take the
  *    file's, from a name `binance_<market>_<SYMBOL>_...` or else the first "s" in it.
  *    A capture without kline messages builds 1m candles from its trades

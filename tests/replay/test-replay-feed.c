@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include "io/perp-series-csv.h"
 #include "replay-test-common.h"
 
 #define TRADES   "replay/binance_spot_ETHUSDT_20240808_trades_from_235630.jsonl.gz"
@@ -17,6 +18,7 @@
 #define BTC_5M   "replay/BTCUSDT_5m_2023-01-01_first100.csv"
 #define BTC_15M  "replay/BTCUSDT_15m_2023-01-01_first40.csv"
 #define ETH_5M   "replay/ETHUSDT_5m_2023-01-01_first100.csv"
+#define FUNDING  "BTCUSDT_funding_first50.csv"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -886,6 +888,118 @@ test_bad_files (void)
   g_rmdir (dir);
 }
 
+/* A funding CSV beside the candles: each row a funding-rate at its settlement time,
+ * merged by time with the candles; found in a folder by its name; emitted while
+ * seeking too (settlements are history); a broken row names its file and line. */
+static void
+test_csv_funding (void)
+{
+  const char *names[] = { BTC_5M, FUNDING, NULL };
+  g_autoptr(GPtrArray) lines = replay_fixtures (names, 0);
+  g_autoptr(PerpTimeSeries) funding = NULL;
+  g_autofree char *funding_path = perp_test_fixture_path (FUNDING);
+  g_autofree char *candles_path = perp_test_fixture_path (BTC_5M);
+  g_autofree char *dir = g_dir_make_tmp ("perp-replay-XXXXXX", NULL);
+  g_autofree char *bad = g_build_filename (dir, "ETHUSDT_funding_bad.csv", NULL);
+  g_autoptr(PerpReplayFeed) seeking = feed_for (names);
+  g_autoptr(GError) error = NULL;
+  gint64 last_close = G_MININT64;
+  gint64 target;
+  guint k = 0;
+  EventLog log;
+
+  funding = perp_series_csv_load (funding_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (funding->length, >, 3);
+
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const char *line = g_ptr_array_index (lines, i);
+
+      if (g_str_has_prefix (line, "closed "))
+        {
+          g_autofree char *symbol = NULL;
+          g_autofree char *interval = NULL;
+          PerpCandle c;
+
+          parse_candle_line (line, &symbol, &interval, &c);
+          last_close = c.open_time + 300000;
+          /* Every settlement up to this close came before it (ties: the candles,
+           * added first). */
+          g_assert_true (k == funding->length || funding->time[k] >= last_close);
+        }
+      else if (g_str_has_prefix (line, "funding "))
+        {
+          g_autofree char *want = g_strdup_printf ("funding BTCUSDT %" G_GINT64_FORMAT " %.17g",
+                                                   funding->time[k], funding->value[k]);
+
+          g_assert_cmpuint (k, <, funding->length);
+          g_assert_cmpstr (line, ==, want);
+          g_assert_cmpint (funding->time[k], >=, last_close);
+          k++;
+        }
+    }
+  g_assert_cmpuint (k, ==, funding->length);
+
+  /* In a folder: found by its name, played the same. */
+  {
+    g_autofree char *a = g_build_filename (dir, "BTCUSDT_5m_copy.csv", NULL);
+    g_autofree char *b = g_build_filename (dir, "BTCUSDT_funding_copy.csv", NULL);
+    g_autofree char *text = NULL;
+    const char *paths[] = { dir, NULL };
+    g_autoptr(GPtrArray) from_dir = NULL;
+    PerpFeedState state;
+    gsize length;
+
+    g_assert_true (g_file_get_contents (candles_path, &text, &length, NULL));
+    g_assert_true (g_file_set_contents (a, text, length, NULL));
+    g_clear_pointer (&text, g_free);
+    g_assert_true (g_file_get_contents (funding_path, &text, &length, NULL));
+    g_assert_true (g_file_set_contents (b, text, length, NULL));
+    from_dir = replay_paths (paths, 0, FALSE, &state);
+    g_assert_cmpint (state, ==, PERP_FEED_STATE_FINISHED);
+    g_assert_cmpuint (from_dir->len, ==, lines->len);
+    for (guint i = 0; i < lines->len; i++)
+      g_assert_cmpstr (g_ptr_array_index (from_dir, i), ==, g_ptr_array_index (lines, i));
+    g_unlink (a);
+    g_unlink (b);
+  }
+
+  /* Seeking past two settlements: both come, before the seek's history. */
+  target = funding->time[1] + 600000;
+  event_log_init (&log, PERP_FEED (seeking));
+  perp_replay_feed_seek (seeking, target);
+  iterate_until (log_paused, &log, 60);
+  g_assert_cmpint (log.last_state, ==, PERP_FEED_STATE_PAUSED);
+  k = 0;
+  for (guint i = 0; i < log.lines->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (log.lines, i), "funding "))
+      {
+        g_autofree char *want = g_strdup_printf ("funding BTCUSDT %" G_GINT64_FORMAT " %.17g",
+                                                 funding->time[k], funding->value[k]);
+
+        g_assert_cmpstr (g_ptr_array_index (log.lines, i), ==, want);
+        k++;
+      }
+  g_assert_cmpuint (k, ==, 2);
+  event_log_clear (&log);
+
+  /* A broken row: the file and line named, nothing added. */
+  g_assert_true (g_file_set_contents (bad, "funding_time,funding_rate\n1672531200000,0.0001\n1672560000000,abc\n",
+                                      -1, NULL));
+  {
+    g_autoptr(PerpReplayFeed) feed = perp_replay_feed_new ();
+
+    g_assert_false (perp_replay_feed_add_file (feed, bad, &error));
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "ETHUSDT_funding_bad.csv:3"));
+    g_assert_cmpuint (perp_replay_feed_get_n_sources (feed), ==, 0);
+    g_clear_error (&error);
+  }
+  g_unlink (bad);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -894,6 +1008,7 @@ main (int   argc,
 
   g_test_add_func ("/io/replay/csv/merge-order", test_csv_merge_order);
   g_test_add_func ("/io/replay/csv/warmup", test_csv_warmup);
+  g_test_add_func ("/io/replay/csv/funding", test_csv_funding);
   g_test_add_func ("/io/replay/capture/events", test_capture_events);
   g_test_add_func ("/io/replay/capture/trade-candles", test_capture_trade_candles);
   g_test_add_func ("/io/replay/determinism", test_determinism);
