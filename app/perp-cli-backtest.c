@@ -19,7 +19,7 @@
  * score on a candle close is journaled, breakers block what they would block live, and
  * each taken signal's plan is followed by a PerpOutcomeTracker (entry, partial targets,
  * break-even and trailing stops, time stop, fees and slippage from the config's
- * `journal` section).  The statistics are the journal's own (PerpReport), so a backtest
+ * `journal` section, and funding at the settlements the recordings carry).  The statistics are the journal's own (PerpReport), so a backtest
  * reports exactly what `export` would say of the same journal.
  *
  * One difference from a replay, and it is said in the output: the daily-drawdown pause
@@ -83,8 +83,9 @@ journal_open (Journal          *self,
 typedef struct
 {
   guint  n_closes;
-  guint  n_open;       /* taken trades still open when the data ended */
-  double seconds;      /* wall time of the replay */
+  guint    n_open;       /* taken trades still open when the data ended */
+  double   seconds;      /* wall time of the replay */
+  gboolean has_funding; /* some symbol had funding settlements to charge */
 } RunFigures;
 
 /* Plays the recordings into @journal, or with @journal NULL journals nothing (what
@@ -124,6 +125,13 @@ run (PerpCliRecordings *recordings,
     }
   figures->seconds = (perp_cli_now_ns () - start) / 1e9;
   figures->n_open = perp_signal_journal_get_n_open (journal->signal_journal);
+  for (const char * const *symbol = perp_engine_get_symbols (engine); symbol != NULL && *symbol != NULL; symbol++)
+    {
+      guint n_settlements = 0;
+
+      perp_engine_get_funding (engine, *symbol, &n_settlements);
+      figures->has_funding |= n_settlements > 0;
+    }
   return exit_code;
 }
 
@@ -221,16 +229,19 @@ print_text (const PerpReport  *report,
           overall->n_trades, figures->n_open, n_not_filled);
   if (overall->n_trades > 0)
     {
+      double funding_r = perp_report_get_funding_r (report);
       g_autofree char *gross = perp_report_format_r (perp_report_get_gross_r (report));
-      g_autofree char *paid = perp_report_format_r (overall->total_r - perp_report_get_gross_r (report));
+      g_autofree char *paid = perp_report_format_r (overall->total_r - perp_report_get_gross_r (report) + funding_r);
+      g_autofree char *funding = perp_report_format_r (0.0 - funding_r);  /* (not -0.00) */
       g_autofree char *net = perp_report_format_r (overall->total_r);
 
-      printf ("result: %s before costs, %s of fees and slippage, %s after\n", gross, paid, net);
+      printf ("result: %s before costs, %s of fees and slippage, %s of funding%s, %s after\n", gross, paid,
+              funding, figures->has_funding ? "" : " (no funding data)", net);
     }
   if (kept != NULL)
     printf ("journal: %s\n", kept);
 
-  printf ("\nclosed trades (R after fees and slippage; Sharpe and Sortino per trade):\n");
+  printf ("\nclosed trades (R after costs; Sharpe and Sortino per trade):\n");
   print_stats_header ();
   print_stats_row ("all", overall);
   print_group (report, PERP_JOURNAL_GROUP_TIER, "tier");
@@ -320,6 +331,9 @@ print_json (const PerpReport *report,
   perp_cli_print_json_number (costs->slippage_bps);
   printf (",\"max_candles\":%u},\"gross_r\":", costs->max_candles);
   perp_cli_print_json_number (perp_report_get_gross_r (report));
+  printf (",\"funding_r\":");
+  perp_cli_print_json_number (perp_report_get_funding_r (report));
+  printf (",\"funding_data\":%s", figures->has_funding ? "true" : "false");
   printf (",\"daily_drawdown_resume\":\"next_day\",\"journal\":");
   if (kept != NULL)
     perp_cli_print_json_string (kept);

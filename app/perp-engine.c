@@ -65,7 +65,7 @@ typedef struct
   PerpTradeFlow    *flow;
   PerpOiSeries     *oi;
   PerpLiqMap       *liq_map;
-  GArray           *funding;           /* FundingRow: settled rates, kept for analyses built later */
+  GArray           *funding;           /* PerpFundingSettlement: settled rates, kept for analyses built later */
 
   /* Last update, kept for perp_engine_get_last_update(). */
   gboolean          has_update;
@@ -115,12 +115,6 @@ static guint signals[N_SIGNALS];
 static void score_symbol (Symbol *sym, gboolean on_close);
 
 /* ------------------------------------------------------------------ helpers */
-
-typedef struct
-{
-  gint64 time;
-  double rate;
-} FundingRow;
 
 /* Funding history outlives analyses: an analysis built later (history loaded in a
  * worker thread, a trim, a reset) gets it again.  A few hundred settlements are more
@@ -243,7 +237,7 @@ apply_funding (Symbol       *sym,
 {
   for (guint i = 0; i < sym->funding->len; i++)
     {
-      const FundingRow *row = &g_array_index (sym->funding, FundingRow, i);
+      const PerpFundingSettlement *row = &g_array_index (sym->funding, PerpFundingSettlement, i);
 
       perp_analysis_push_funding (analysis, row->time, row->rate, NULL);
     }
@@ -990,13 +984,13 @@ on_funding_rate (PerpFeed   *feed,
 {
   Symbol *sym = symbol_for_data (self, symbol);
   Series *series;
-  FundingRow row = { funding_time, rate };
+  PerpFundingSettlement row = { funding_time, rate };
   g_autoptr(GError) error = NULL;
 
   if (sym == NULL)
     return;
   /* History fetched again (after a settlement, a reconnect) repeats known rows. */
-  if (sym->funding->len > 0 && funding_time <= g_array_index (sym->funding, FundingRow, sym->funding->len - 1).time)
+  if (sym->funding->len > 0 && funding_time <= g_array_index (sym->funding, PerpFundingSettlement, sym->funding->len - 1).time)
     return;
   if (!isfinite (rate))
     {
@@ -1247,7 +1241,7 @@ perp_engine_watch (PerpEngine  *self,
       sym->series[i].fields = PERP_CANDLE_FIELD_NONE;
     }
   sym->book = perp_order_book_new (PERP_BOOK_MARKET_AUTO);
-  sym->funding = g_array_new (FALSE, FALSE, sizeof (FundingRow));
+  sym->funding = g_array_new (FALSE, FALSE, sizeof (PerpFundingSettlement));
   perp_trade_flow_params_init (&flow_params);
   flow_params.bar_ms = perp_interval_to_ms (self->config->signal_interval);
   sym->flow = perp_trade_flow_new (&flow_params);
@@ -1319,6 +1313,21 @@ perp_engine_get_liq_map (PerpEngine *self,
   g_return_val_if_fail (PERP_IS_ENGINE (self), NULL);
   sym = lookup (self, symbol);
   return sym != NULL ? sym->liq_map : NULL;
+}
+
+const PerpFundingSettlement *
+perp_engine_get_funding (PerpEngine *self,
+                         const char *symbol,
+                         guint      *n_settlements)
+{
+  Symbol *sym;
+
+  g_return_val_if_fail (PERP_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (n_settlements != NULL, NULL);
+
+  sym = lookup (self, symbol);
+  *n_settlements = sym != NULL ? sym->funding->len : 0;
+  return sym != NULL ? (const PerpFundingSettlement *) (gpointer) sym->funding->data : NULL;
 }
 
 const PerpOrderBook *

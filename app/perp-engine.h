@@ -113,6 +113,18 @@ PerpLiqMap          *perp_engine_get_liq_map       (PerpEngine            *self,
                                                     const char            *symbol);
 const PerpOrderBook *perp_engine_get_book          (PerpEngine            *self,
                                                     const char            *symbol);
+
+/* A settled funding rate: @time is the settlement (Unix ms), @rate per interval. */
+typedef struct
+{
+  gint64 time;
+  double rate;
+} PerpFundingSettlement;
+
+/* The settlements of @symbol known so far, oldest first (the last few hundred). */
+const PerpFundingSettlement *perp_engine_get_funding (PerpEngine           *self,
+                                                    const char            *symbol,
+                                                    guint                 *n_settlements);
 /* The last update of @symbol, or NULL before its first score. */
 const PerpEngineUpdate *perp_engine_get_last_update (PerpEngine           *self,
                                                     const char            *symbol);

@@ -17,9 +17,11 @@ typedef struct
   gint64              id;          /* 0 while its insert is queued */
   char               *symbol;
   gint64              last_fed;    /* open time of the last candle given to the tracker */
+  gint64              funding_fed; /* time of the last funding settlement given to it */
   PerpOutcomeTracker *tracker;
   PerpOutcomeState    written_state;
   guint               written_exits;
+  guint               written_fundings;
   gboolean            dirty;       /* changed since the last write */
 } Open;
 
@@ -115,6 +117,7 @@ write_outcome (PerpSignalJournal *self,
     return;  /* written once the insert returns its id */
   open->written_state = outcome->state;
   open->written_exits = outcome->n_exits;
+  open->written_fundings = outcome->n_fundings;
   open->dirty = FALSE;
   if (synchronous)
     {
@@ -130,21 +133,55 @@ write_outcome (PerpSignalJournal *self,
                                      g_object_ref (self));
 }
 
-/* Feeds the closes after each open signal to its tracker.  Outcomes are written when
- * they change state or exit part of the position, and when they close: the journal
- * holds every event without a write per candle. */
+/* Gives @open's tracker the funding settlements up to the candle opening at @until it
+ * was just given (the tracker needs that candle to know whether the position was held;
+ * one arriving after it is still charged right, see perp_outcome_tracker_add_funding).
+ * A settlement is valued at the close of the candle that ends at it. */
+static void
+follow_funding (Open                        *open,
+                const PerpFundingSettlement *settlements,
+                guint                        n_settlements,
+                const PerpCandles           *candles,
+                gint64                       until)
+{
+  for (guint i = 0; i < n_settlements; i++)
+    {
+      const PerpFundingSettlement *s = &settlements[i];
+      g_autoptr(GError) error = NULL;
+      guint before;
+      double price;
+
+      /* Candles open on whole seconds and the tracker floors settlement times to
+       * them: one a few ms after @until is a settlement at @until. */
+      if (s->time <= open->funding_fed || s->time >= until + 1000)
+        continue;
+      open->funding_fed = s->time;
+      before = perp_candles_lower_bound (candles, s->time - s->time % 1000);
+      price = before > 0 ? perp_candles_get_close (candles)[before - 1] : perp_candles_get_open (candles)[0];
+      if (!perp_outcome_tracker_add_funding (open->tracker, s->time, s->rate, price, &error))
+        g_debug ("%s: outcome: %s", open->symbol, error->message);
+    }
+}
+
+/* Feeds the closes after each open signal to its tracker, with the funding settled on
+ * the way.  Outcomes are written when they change state, exit part of the position or
+ * pay funding, and when they close: the journal holds every event without a write per
+ * candle. */
 static void
 follow_candles (PerpSignalJournal *self,
                 const char        *symbol)
 {
   PerpAnalysis *analysis = perp_engine_get_analysis (self->engine, symbol);
+  const PerpFundingSettlement *settlements;
   const PerpCandles *candles;
+  guint n_settlements;
   guint n;
 
   if (analysis == NULL)
     return;
   candles = perp_analysis_get_candles (analysis);
   n = perp_candles_get_length (candles);
+  settlements = perp_engine_get_funding (self->engine, symbol, &n_settlements);
 
   for (guint i = 0; i < self->open->len; )
     {
@@ -172,8 +209,10 @@ follow_candles (PerpSignalJournal *self,
               g_debug ("%s: outcome: %s", symbol, error->message);
               continue;
             }
+          follow_funding (open, settlements, n_settlements, candles, candle.open_time);
           outcome = perp_outcome_tracker_get (open->tracker);
-          if (outcome->state != open->written_state || outcome->n_exits != open->written_exits)
+          if (outcome->state != open->written_state || outcome->n_exits != open->written_exits
+              || outcome->n_fundings != open->written_fundings)
             open->dirty = TRUE;
           if (perp_outcome_is_closed (outcome))
             break;
@@ -297,6 +336,7 @@ on_score_changed (PerpEngine             *engine,
       open = g_new0 (Open, 1);
       open->symbol = g_strdup (update->symbol);
       open->last_fed = update->time - perp_interval_to_ms (update->interval);
+      open->funding_fed = update->time;  /* earlier settlements were before the trade */
       open->written_state = PERP_N_OUTCOME_STATES;
       open->tracker = perp_outcome_tracker_new (update->plan, perp_interval_to_ms (update->interval),
                                                 &self->params.outcome, &error);

@@ -718,9 +718,55 @@ else
   skip "backtest --json: its statistics are the kept journal's trades summed up again" "python3 not found"
 fi
 
+# Funding: a trade held through a settlement pays (or receives) rate x notional.  Checked
+# from the exported rows alone: a trade pays funding only when a settlement falls after
+# its entry (the open after the signal) and no later than its exit candle's open, with
+# the sign the rates and its side give, and at most the whole position's rate x price.
+btc_funding="$fixtures/BTCUSDT_funding_2024-01-01_2days.csv"
+run backtest --data "$btc5" --data "$btc_funding" --interval 5m --warmup 100 --journal "$tmp/btf.sqlite" --json
+expect_rc 0
+cp "$tmp/out" "$tmp/btf.json"
+run export --journal "$tmp/btf.sqlite" --format csv --out "$tmp/btf.csv"
+expect_rc 0
+if command -v python3 >/dev/null 2>&1; then
+  python3 - "$tmp/btf.json" "$tmp/btf.csv" "$btc_funding" "$tmp/bt.json" >"$tmp/py" 2>&1 <<'PY' || fail "$(tail -n 3 "$tmp/py")"
+import csv, json, sys
+from datetime import datetime, timezone
+d = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+settlements = [(int(r["funding_time"]), float(r["funding_rate"])) for r in csv.DictReader(open(sys.argv[3]))]
+assert d["funding_data"] is True and json.load(open(sys.argv[4]))["funding_data"] is False
+def ms(text):
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=timezone.utc).timestamp() * 1000)
+closed = [r for r in rows if r["status"] == "signal"
+          and r["outcome"] in ("stopped", "break_even", "trailed", "targets", "expired")]
+close = lambda x, y: abs(x - y) <= 1e-9 * max(1.0, abs(y))
+assert close(d["funding_r"], sum(float(r["funding_r"]) for r in closed)), d["funding_r"]
+paid = 0
+for r in closed:
+    funding = float(r["funding_r"])
+    entry, exit_open = ms(r["time"]), ms(r["exit_time"])
+    held = [rate for t, rate in settlements if entry < t - t % 1000 <= exit_open]
+    side = 1 if r["direction"] == "long" else -1
+    if not held:
+        assert funding == 0, (r["id"], funding)
+        continue
+    paid += 1
+    if all(rate > 0 for rate in held) or all(rate < 0 for rate in held):
+        assert funding * side * held[0] > 0, (r["id"], funding, side, held)
+    bound = sum(abs(rate) for rate in held) * float(r["entry"]) * 1.2 / abs(float(r["entry"]) - float(r["stop"]))
+    assert abs(funding) <= bound, (r["id"], funding, bound)
+assert paid >= 3, "only %d trades held through a settlement: the checks above check little" % paid
+PY
+  report "backtest: funding is charged to the trades held through a settlement, with their side's sign"
+else
+  skip "backtest: funding is charged to the trades held through a settlement, with their side's sign" "python3 not found"
+fi
+
 run backtest --data "$btc5" --interval 5m --warmup 100 --report "$tmp/bt.html"
 expect_rc 0
-expect_grep "$tmp/out" "closed trades (R after fees and slippage"
+expect_grep "$tmp/out" "closed trades (R after costs"
+expect_grep "$tmp/out" "of funding (no funding data)"
 expect_grep "$tmp/out" "daily-drawdown pause lifted at the next UTC midnight"
 expect_grep "$tmp/out" "calibration"
 expect_grep "$tmp/bt.html" "<html"

@@ -278,6 +278,8 @@ test_upgrade_from_1 (Fixture       *fixture,
   db = raw_open (fixture->path);
   g_assert_cmpint (sqlite3_exec (db, "DROP INDEX signals_unsettled;"
                                      "ALTER TABLE signals DROP COLUMN settled;"
+                                     "ALTER TABLE outcomes DROP COLUMN funding_r;"
+                                     "ALTER TABLE outcomes DROP COLUMN n_fundings;"
                                      "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
@@ -307,6 +309,9 @@ test_upgrade_from_1 (Fixture       *fixture,
   version = raw_text (db, "SELECT value FROM meta WHERE key = 'schema_version'");
   g_assert_cmpint (atoi (version), ==, PERP_JOURNAL_SCHEMA_VERSION);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM signals WHERE settled = 1"), ==, 1);
+  /* Outcomes from before funding was counted: none paid. */
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM outcomes"), >, 0);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM outcomes WHERE funding_r <> 0 OR n_fundings <> 0"), ==, 0);
   finished = g_strdup_printf ("SELECT settled FROM signals WHERE time = %" G_GINT64_FORMAT, DAY1 + 3 * HOUR);
   g_assert_cmpint (raw_int (db, finished), ==, 1);
   /* The open-position queries name it (INDEXED BY fails without it): they worked above. */
@@ -538,6 +543,12 @@ test_outcome_round_trip (Fixture       *fixture,
     }
   o = perp_outcome_tracker_get (tracker);
   g_assert_cmpint (o->state, ==, PERP_OUTCOME_TRAILED);
+  /* The settlement at 1 h, given after the trade closed: half was still held then. */
+  g_assert_true (perp_outcome_tracker_add_funding (tracker, DAY1 + HOUR, 0.0003, 110, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (o->n_fundings, ==, 1);
+  g_assert_cmpfloat (o->funding_r, >, 0);
+  g_assert_true (perp_journal_update_outcome (journal, id, o, &error));
 
   g_assert_true (perp_journal_get_outcome (journal, id, &back, &error));
   g_assert_no_error (error);
@@ -555,6 +566,8 @@ test_outcome_round_trip (Fixture       *fixture,
   g_assert_cmpfloat (back.mfe_r, ==, o->mfe_r);
   g_assert_cmpfloat (back.mae_r, ==, o->mae_r);
   g_assert_cmpfloat (back.fees_r, ==, o->fees_r);
+  g_assert_cmpfloat (back.funding_r, ==, o->funding_r);
+  g_assert_cmpuint (back.n_fundings, ==, o->n_fundings);
   g_assert_cmpint (back.exit_time, ==, o->exit_time);
   g_assert_cmpint (back.break_even_time, ==, o->break_even_time);
   g_assert_cmpint (back.target_time[1], ==, o->target_time[1]);

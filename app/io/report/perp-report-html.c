@@ -183,7 +183,7 @@ perp_report_write_html (PerpReport     *self,
 
   g_string_append (html, "<section>\n<h2>Summary</h2>\n<p class=\"note\">Statistics over the taken signals "
                          "whose trade closed (stopped, break-even, trailed, targets, time stop), in R net of "
-                         "fees and slippage, as the journal computes them.</p>\n");
+                         "fees, slippage and funding, as the journal computes them.</p>\n");
   g_ptr_array_add (overall, &all);
   stats_table (html, "Scope", overall);
   {

@@ -478,7 +478,7 @@ lay_out (Pdf        *pdf,
 
   heading (pdf, "Summary", HEADER_H + 2 * ROW_H);
   paragraph (pdf, "Statistics over the taken signals whose trade closed (stopped, break-even, trailed, "
-                  "targets, time stop), in R net of fees and slippage, as the journal computes them.", 7.5, 0.3);
+                  "targets, time stop), in R net of fees, slippage and funding, as the journal computes them.", 7.5, 0.3);
   g_ptr_array_add (overall, &all);
   stats_table (pdf, "Scope", overall);
   {

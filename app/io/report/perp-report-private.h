@@ -62,7 +62,8 @@ struct _PerpReport
 
   GArray               *equity_time;     /* gint64: exit times of the closed taken trades */
   GArray               *equity_r;        /* double: the cumulative R after each */
-  double                gross_r;         /* their results before fees and slippage, summed */
+  double                gross_r;         /* their results before costs, summed */
+  double                funding_r;       /* the funding they paid, summed */
   double                confidence_r_correlation; /* their confidence against their results */
 
   PerpReportBucket      buckets[PERP_REPORT_N_BUCKETS];

@@ -194,6 +194,7 @@ compute_curves (PerpReport *self)
 
       cumulative += s->result_r;
       self->gross_r += s->gross_r;
+      self->funding_r += s->funding_r;
       g_array_append_val (self->equity_time, s->exit_time);
       g_array_append_val (self->equity_r, cumulative);
 
@@ -340,14 +341,24 @@ perp_report_get_stats (const PerpReport *self,
     }
 }
 
-/* The closed taken trades' results before fees and slippage, summed (in R): what the
- * costs took is this less the overall total. */
+/* The closed taken trades' results before costs, summed (in R): what the costs took
+ * is this less the overall total. */
 double
 perp_report_get_gross_r (const PerpReport *self)
 {
   g_return_val_if_fail (self != NULL, NAN);
 
   return self->gross_r;
+}
+
+/* The funding the closed taken trades paid, summed (in R; negative when they
+ * received more than they paid): one of the costs, beside fees and slippage. */
+double
+perp_report_get_funding_r (const PerpReport *self)
+{
+  g_return_val_if_fail (self != NULL, NAN);
+
+  return self->funding_r;
 }
 
 /* Pearson's correlation of the closed trades' stated confidence with their result in
@@ -998,6 +1009,7 @@ perp_report_snapshot_outcome_text (const PerpReportSnapshot *snapshot)
 {
   const PerpJournalSignal *s = snapshot->signal;
   g_autofree char *result = NULL, *gross = NULL, *fees = NULL, *mfe = NULL, *mae = NULL;
+  g_autofree char *funding = NULL;
   g_autofree char *exit_time = NULL;
 
   if (!s->has_outcome)
@@ -1007,16 +1019,20 @@ perp_report_snapshot_outcome_text (const PerpReportSnapshot *snapshot)
 
   result = perp_report_format_r (s->result_r);
   gross = perp_report_format_r (s->gross_r);
-  /* Fees and slippage together: what separates the net result from the gross. */
-  fees = perp_report_format_r (s->result_r - s->gross_r);
+  /* Fees and slippage together: what separates the net result from the gross, less
+   * the funding, which is said apart when there was any. */
+  fees = perp_report_format_r (s->result_r - s->gross_r + s->funding_r);
+  if (s->funding_r != 0.0)
+    funding = perp_report_format_r (-s->funding_r);
   mfe = perp_report_format_r (s->mfe_r);
   mae = perp_report_format_r (s->mae_r);
   if (s->exit_time >= 0)
     exit_time = perp_report_format_time (s->exit_time);
-  return g_strdup_printf ("Outcome: %s%s%s; %s net (gross %s, fees and slippage %s); MFE %s, MAE %s.",
+  return g_strdup_printf ("Outcome: %s%s%s; %s net (gross %s, fees and slippage %s%s%s); MFE %s, MAE %s.",
                           perp_report_outcome_title (s->outcome_state),
                           exit_time != NULL ? " at " : "", exit_time != NULL ? exit_time : "",
-                          result, gross, fees, mfe, mae);
+                          result, gross, fees, funding != NULL ? ", funding " : "",
+                          funding != NULL ? funding : "", mfe, mae);
 }
 
 /* ------------------------------------------------------------------ CSV */
@@ -1024,7 +1040,7 @@ perp_report_snapshot_outcome_text (const PerpReportSnapshot *snapshot)
 static const char *const csv_header[] = {
   "id", "time", "symbol", "interval", "direction", "long_pct", "tier", "status", "reason",
   "entry", "stop", "tp1", "tp2", "tp3", "tp4", "size", "risk", "outcome", "exit_time",
-  "realised_r", "gross_r", "mfe_r", "mae_r", "fees_r",
+  "realised_r", "gross_r", "mfe_r", "mae_r", "fees_r", "funding_r",
 };
 
 /* RFC 4180: quoted when it holds a comma, a quote or a line break; quotes doubled. */
@@ -1129,6 +1145,7 @@ perp_report_write_csv (PerpReport     *self,
       csv_number (buffer, s->has_outcome ? s->mfe_r : NAN);
       csv_number (buffer, s->has_outcome ? s->mae_r : NAN);
       csv_number (buffer, s->has_outcome ? s->fees_r : NAN);
+      csv_number (buffer, s->has_outcome ? s->funding_r : NAN);
       g_string_append (buffer, "\r\n");
       if (!flush (out, buffer, 1 << 16, error))
         return FALSE;

@@ -86,6 +86,7 @@ const GPtrArray  *perp_report_get_stats         (const PerpReport        *self,
                                                  PerpJournalGroup         group);
 const PerpReportBucket *perp_report_get_calibration (const PerpReport    *self);
 double            perp_report_get_gross_r       (const PerpReport        *self);
+double            perp_report_get_funding_r     (const PerpReport        *self);
 double            perp_report_get_confidence_correlation (const PerpReport *self);
 guint             perp_report_get_n_snapshots   (const PerpReport        *self);
 

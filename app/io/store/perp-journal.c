@@ -134,6 +134,11 @@ static const char * const migrations[PERP_JOURNAL_SCHEMA_VERSION] = {
   "UPDATE signals SET settled = 1"
   "  WHERE id IN (SELECT signal_id FROM outcomes WHERE state NOT IN ('pending', 'open'));"
   "CREATE INDEX signals_unsettled ON signals (time) WHERE status = 'signal' AND settled = 0;",
+
+  /* 2 -> 3: funding paid (or received) while a position was held, in R, and the
+   * settlements it was held through.  Outcomes written before knew no funding: 0. */
+  "ALTER TABLE outcomes ADD COLUMN funding_r REAL NOT NULL DEFAULT 0;"
+  "ALTER TABLE outcomes ADD COLUMN n_fundings INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* ------------------------------------------------------------------ names */
@@ -1265,9 +1270,10 @@ update_outcome_locked (PerpJournal        *self,
                      "INSERT OR REPLACE INTO outcomes (signal_id, state, entry_mode, expires_at,"
                      " entry_time, entry_price, entry_fill, stop, first_hit, first_hit_time,"
                      " break_even_time, trail_time, remaining, exit_time, n_candles,"
-                     " mfe_price, mae_price, mfe_r, mae_r, gross_r, fees_r, slippage_r, result_r)"
+                     " mfe_price, mae_price, mfe_r, mae_r, gross_r, fees_r, slippage_r, result_r,"
+                     " funding_r, n_fundings)"
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-                     " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)", doing, error);
+                     " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)", doing, error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_int64 (stmt, 1, signal_id);
@@ -1293,6 +1299,8 @@ update_outcome_locked (PerpJournal        *self,
   bind_double (stmt, 21, o->fees_r);
   bind_double (stmt, 22, o->slippage_r);
   bind_double (stmt, 23, o->realised_r);
+  sqlite3_bind_double (stmt, 24, o->funding_r);
+  sqlite3_bind_int (stmt, 25, (int) o->n_fundings);
   if (!db_step_done (self, stmt, doing, error))
     goto fail;
 
@@ -1428,7 +1436,8 @@ perp_journal_get_outcome (PerpJournal  *self,
                      " o.trail_time, o.remaining, o.exit_time, o.n_candles, o.mfe_price,"
                      " o.mae_price, o.mfe_r, o.mae_r, o.gross_r, o.fees_r, o.slippage_r,"
                      " o.result_r, s.time, s.direction, s.entry, s.stop, s.risk_per_unit,"
-                     " (SELECT count(*) FROM signal_targets t WHERE t.signal_id = s.id)"
+                     " (SELECT count(*) FROM signal_targets t WHERE t.signal_id = s.id),"
+                     " o.funding_r, o.n_fundings"
                      " FROM outcomes o JOIN signals s ON s.id = o.signal_id WHERE o.signal_id = ?",
                      doing, error);
   if (stmt == NULL)
@@ -1476,6 +1485,8 @@ perp_journal_get_outcome (PerpJournal  *self,
   o->initial_stop = column_double (stmt, 25);
   o->risk_per_unit = column_double (stmt, 26);
   o->n_targets = MIN ((guint) sqlite3_column_int (stmt, 27), (guint) PERP_PLAN_MAX_TARGETS);
+  o->funding_r = sqlite3_column_double (stmt, 28);
+  o->n_fundings = (guint) sqlite3_column_int (stmt, 29);
   db_release (self, stmt);
   for (guint i = 0; i < PERP_PLAN_MAX_TARGETS; i++)
     o->target_time[i] = -1;
@@ -1770,7 +1781,7 @@ perp_journal_signal_free (PerpJournalSignal *signal)
   " s.break_even_after, s.trail_after, s.sizing_status, s.size_entry, s.size_stop," \
   " s.target_risk, s.ideal_qty, s.quantity, s.notional, s.risk, s.risk_diff_pct," \
   " s.min_valid_risk, s.heat_pct, o.state, o.entry_time, o.exit_time, o.result_r," \
-  " o.gross_r, o.fees_r, o.mfe_r, o.mae_r"
+  " o.gross_r, o.fees_r, o.mfe_r, o.mae_r, o.funding_r"
 
 /* Reads the rows of a statement selecting SIGNAL_COLUMNS, then their targets. */
 static GPtrArray *
@@ -1839,6 +1850,7 @@ read_signals (PerpJournal   *self,
       s->fees_r = column_double (stmt, 39);
       s->mfe_r = column_double (stmt, 40);
       s->mae_r = column_double (stmt, 41);
+      s->funding_r = column_double (stmt, 42);
       g_ptr_array_add (rows, s);
     }
   db_release (self, stmt);

@@ -40,7 +40,7 @@ G_BEGIN_DECLS
  * Times are Unix milliseconds, UTC.
  */
 
-#define PERP_JOURNAL_SCHEMA_VERSION 2
+#define PERP_JOURNAL_SCHEMA_VERSION 3
 
 #define PERP_JOURNAL_ERROR (perp_journal_error_quark ())
 
@@ -102,6 +102,7 @@ typedef struct
   double           result_r;
   double           gross_r;
   double           fees_r;
+  double           funding_r;
   double           mfe_r;
   double           mae_r;
 } PerpJournalSignal;
