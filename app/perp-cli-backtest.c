@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "perp-cli-private.h"
+#include "core/perp-forward.h"
 #include "io/report/perp-report.h"
 
 /*
@@ -86,7 +87,59 @@ typedef struct
   guint    n_open;       /* taken trades still open when the data ended */
   double   seconds;      /* wall time of the replay */
   gboolean has_funding; /* some symbol had funding settlements to charge */
+  GHashTable *closes;   /* symbol -> GArray of PerpForwardPoint: every close's score */
 } RunFigures;
+
+/* The horizons of the forward-return check, in candles. */
+static const guint forward_horizons[] = { 1, 4, 12, 48 };
+
+static void
+run_figures_clear (RunFigures *figures)
+{
+  g_clear_pointer (&figures->closes, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunFigures, run_figures_clear)
+
+/* Keeps every close's score for the forward-return check (see perp-forward.h). */
+static void
+on_score_changed (PerpEngine             *engine,
+                  const PerpEngineUpdate *update,
+                  RunFigures             *figures)
+{
+  PerpForwardPoint point = { update->time, update->score->price, update->score->long_pct };
+  GArray *points;
+
+  if (!update->on_close)
+    return;
+  points = g_hash_table_lookup (figures->closes, update->symbol);
+  if (points == NULL)
+    {
+      points = g_array_new (FALSE, FALSE, sizeof (PerpForwardPoint));
+      g_hash_table_insert (figures->closes, g_strdup (update->symbol), points);
+    }
+  g_array_append_val (points, point);
+}
+
+static void
+forward_stats (const RunFigures *figures,
+               const PerpConfig *config,
+               guint             horizon,
+               PerpForwardStats *stats)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  perp_forward_stats_init (stats, horizon, config->score.tier_low);
+  g_hash_table_iter_init (&iter, figures->closes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      GArray *points = value;
+
+      perp_forward_stats_add_series (stats, (const PerpForwardPoint *) (gpointer) points->data, points->len,
+                                     perp_interval_to_ms (config->signal_interval));
+    }
+}
 
 /* Plays the recordings into @journal, or with @journal NULL journals nothing (what
  * bench backtest compares with).  Returns the exit status. */
@@ -110,9 +163,16 @@ run (PerpCliRecordings *recordings,
   if (journal != NULL && !journal_open (journal, engine, config, keep_path))
     return EXIT_DATA;
 
+  if (journal != NULL)
+    {
+      figures->closes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+      g_signal_connect (engine, "score-changed", G_CALLBACK (on_score_changed), figures);
+    }
   start = perp_cli_now_ns ();
   exit_code = perp_cli_replay_run (engine, feed, journal != NULL ? journal->signal_journal : NULL,
                                    PERP_CLI_OUTPUT_NONE, "backtest", &figures->n_closes);
+  if (journal != NULL)
+    g_signal_handlers_disconnect_by_data (engine, figures);
   if (journal == NULL)
     {
       figures->seconds = (perp_cli_now_ns () - start) / 1e9;
@@ -265,6 +325,24 @@ print_text (const PerpReport  *report,
 
       printf ("  %-12s %7u %9s %16s %10s\n", range, k->n_trades, win_rate, confidence, mean_r);
     }
+
+  printf ("\nforward returns (every close's lean, Long %% - 50, against the return to the close that many\n"
+          "candles later; hits and mean return over the scores of %.0f %% confidence and up, before costs):\n",
+          config->score.tier_low);
+  printf ("  %-8s %8s %12s %8s %9s %12s\n", "candles", "scores", "correlation", "signals", "hit rate", "mean return");
+  for (guint h = 0; h < G_N_ELEMENTS (forward_horizons); h++)
+    {
+      PerpForwardStats f;
+      g_autofree char *correlation = NULL;
+      g_autofree char *hit_rate = NULL;
+      g_autofree char *mean = NULL;
+
+      forward_stats (figures, config, forward_horizons[h], &f);
+      correlation = perp_report_format_ratio (f.correlation);
+      hit_rate = perp_report_format_percent (f.hit_rate);
+      mean = isnan (f.mean_signed_return) ? g_strdup ("–") : g_strdup_printf ("%+.3f %%", 100.0 * f.mean_signed_return);
+      printf ("  %-8u %8u %12s %8u %9s %12s\n", f.horizon, f.n_scores, correlation, f.n_signals, hit_rate, mean);
+    }
 }
 
 static void
@@ -365,6 +443,22 @@ print_json (const PerpReport *report,
       perp_cli_print_json_number (k->n_trades > 0 ? k->sum_r / k->n_trades : NAN);
       printf ("}");
     }
+  printf ("],\"forward\":[");
+  for (guint h = 0; h < G_N_ELEMENTS (forward_horizons); h++)
+    {
+      PerpForwardStats f;
+
+      forward_stats (figures, config, forward_horizons[h], &f);
+      printf ("%s{\"candles\":%u,\"scores\":%u,\"correlation\":", h == 0 ? "" : ",", f.horizon, f.n_scores);
+      perp_cli_print_json_number (f.correlation);
+      printf (",\"min_confidence\":");
+      perp_cli_print_json_number (f.min_confidence);
+      printf (",\"signals\":%u,\"hit_rate\":", f.n_signals);
+      perp_cli_print_json_number (f.hit_rate);
+      printf (",\"mean_signed_return\":");
+      perp_cli_print_json_number (f.mean_signed_return);
+      printf ("}");
+    }
   printf ("]}\n");
 }
 
@@ -384,7 +478,7 @@ perp_cli_cmd_backtest (int    argc,
   g_autofree char *report_path = NULL;
   PerpReportFormat report_format = PERP_REPORT_FORMAT_HTML;
   gboolean json = FALSE;
-  RunFigures figures = { 0 };
+  g_auto(RunFigures) figures = { 0 };
   int exit_code = EXIT_OK;
   const GOptionEntry entries[] = {
     { "journal", 0, 0, G_OPTION_ARG_FILENAME, &journal_path, "Keep the journal in this new file (default: a scratch journal in memory)", "FILE" },
@@ -401,8 +495,9 @@ perp_cli_cmd_backtest (int    argc,
     "fees, slippage and time stop, partial targets and trailing stops, and the breakers\n"
     "block what they would block live, except that the daily-drawdown pause ends at the\n"
     "next UTC midnight.  Prints the statistics of the closed trades (overall, by tier,\n"
-    "symbol and session; Sharpe and Sortino per trade, not annualised) and the calibration\n"
-    "of the stated confidence.  Use --warmup so that the first scores have history.\n"
+    "symbol and session; Sharpe and Sortino per trade, not annualised), the calibration\n"
+    "of the stated confidence, and every close's lean against the forward return 1, 4,\n"
+    "12 and 48 candles on.  Use --warmup so that the first scores have history.\n"
     "Exit status: 0 on success, 1 on a data error, 2 on a usage error.");
   perp_cli_recordings_add_options (context, &recordings);
   perp_cli_recordings_add_warmup (context, &recordings);
@@ -487,7 +582,7 @@ perp_cli_bench_backtest (const char *csv,
         g_auto(PerpCliRecordings) recordings = { 0 };
         g_auto(Journal) journal = { 0 };
         g_autoptr(PerpConfig) config = perp_config_new_default ();
-        RunFigures figures = { 0 };
+        g_auto(RunFigures) figures = { 0 };
         char *data[] = { (char *) csv, NULL };
         int exit_code;
 

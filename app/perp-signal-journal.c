@@ -144,7 +144,21 @@ follow_funding (Open                        *open,
                 const PerpCandles           *candles,
                 gint64                       until)
 {
-  for (guint i = 0; i < n_settlements; i++)
+  guint lo = 0;
+  guint hi = n_settlements;
+
+  /* The first one not given yet: they are in time order. */
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (settlements[mid].time <= open->funding_fed)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  for (guint i = lo; i < n_settlements; i++)
     {
       const PerpFundingSettlement *s = &settlements[i];
       g_autoptr(GError) error = NULL;
@@ -153,8 +167,8 @@ follow_funding (Open                        *open,
 
       /* Candles open on whole seconds and the tracker floors settlement times to
        * them: one a few ms after @until is a settlement at @until. */
-      if (s->time <= open->funding_fed || s->time >= until + 1000)
-        continue;
+      if (s->time >= until + 1000)
+        break;
       open->funding_fed = s->time;
       before = perp_candles_lower_bound (candles, s->time - s->time % 1000);
       price = before > 0 ? perp_candles_get_close (candles)[before - 1] : perp_candles_get_open (candles)[0];

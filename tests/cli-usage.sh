@@ -718,6 +718,42 @@ else
   skip "backtest --json: its statistics are the kept journal's trades summed up again" "python3 not found"
 fi
 
+# The forward-return check, again from the candles and the scores a replay prints.
+run replay --data "$btc5" --interval 5m --warmup 100 --no-journal --json
+expect_rc 0
+if command -v python3 >/dev/null 2>&1; then
+  python3 - "$tmp/bt.json" "$tmp/out" "$btc5" >"$tmp/py" 2>&1 <<'PY' || fail "$(tail -n 3 "$tmp/py")"
+import csv, json, math, sys
+d = json.load(open(sys.argv[1]))
+scores = [json.loads(l) for l in open(sys.argv[2])]
+scores = [s for s in scores if s.get("type") == "score" and s["on_close"]]
+rows = list(csv.reader(open(sys.argv[3])))
+close_at = {}
+for r in rows:
+    if r[0].isdigit():
+        close_at[int(r[0]) + 300000] = float(r[4])
+lean = {s["time"]: s["long_pct"] - 50 for s in scores}
+assert len(lean) > 100 and [f["candles"] for f in d["forward"]] == [1, 4, 12, 48]
+close = lambda x, y: abs(x - y) <= 1e-9 * max(1.0, abs(y))
+for f in d["forward"]:
+    h = f["candles"] * 300000
+    pairs = [(x, close_at[t + h] / close_at[t] - 1) for t, x in lean.items() if t + h in lean]
+    n = len(pairs)
+    mx = sum(x for x, _ in pairs) / n; my = sum(y for _, y in pairs) / n
+    sxy = sum((x - mx) * (y - my) for x, y in pairs)
+    sxx = sum((x - mx) ** 2 for x, _ in pairs); syy = sum((y - my) ** 2 for _, y in pairs)
+    signals = [(y if x > 0 else -y) for x, y in pairs if x != 0 and 50 + abs(x) >= f["min_confidence"]]
+    assert f["scores"] == n, (f, n)
+    assert close(f["correlation"], sxy / math.sqrt(sxx * syy)), (f, sxy / math.sqrt(sxx * syy))
+    assert f["signals"] == len(signals) > 0, (f, len(signals))
+    assert close(f["hit_rate"], sum(1 for r in signals if r > 0) / len(signals)), f
+    assert close(f["mean_signed_return"], sum(signals) / len(signals)), f
+PY
+  report "backtest --json: the forward-return check is every close's lean against the candles' returns"
+else
+  skip "backtest --json: the forward-return check is every close's lean against the candles' returns" "python3 not found"
+fi
+
 # Funding: a trade held through a settlement pays (or receives) rate x notional.  Checked
 # from the exported rows alone: a trade pays funding only when a settlement falls after
 # its entry (the open after the signal) and no later than its exit candle's open, with
