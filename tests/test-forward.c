@@ -144,7 +144,7 @@ test_brute_force (void)
                     sum_signed += x > 0 ? y : -y;
                   }
               }
-          perp_forward_stats_add_series (&stats, (PerpForwardPoint *) points->data, points->len, MIN5);
+          perp_forward_stats_add_series (&stats, (PerpForwardPoint *) (gpointer) points->data, points->len, MIN5);
         }
 
       for (guint i = 0; i < xs->len; i++)

@@ -136,9 +136,11 @@ static const char * const migrations[PERP_JOURNAL_SCHEMA_VERSION] = {
   "CREATE INDEX signals_unsettled ON signals (time) WHERE status = 'signal' AND settled = 0;",
 
   /* 2 -> 3: funding paid (or received) while a position was held, in R, and the
-   * settlements it was held through.  Outcomes written before knew no funding: 0. */
-  "ALTER TABLE outcomes ADD COLUMN funding_r REAL NOT NULL DEFAULT 0;"
-  "ALTER TABLE outcomes ADD COLUMN n_fundings INTEGER NOT NULL DEFAULT 0;",
+   * settlements it was held through.  Outcomes written before knew no funding: 0.
+   * (In parentheses: clang takes two literals in a row in an array for a missing
+   * comma.) */
+  ("ALTER TABLE outcomes ADD COLUMN funding_r REAL NOT NULL DEFAULT 0;"
+   "ALTER TABLE outcomes ADD COLUMN n_fundings INTEGER NOT NULL DEFAULT 0;"),
 };
 
 /* ------------------------------------------------------------------ names */
