@@ -1239,8 +1239,9 @@ check_live (const PerpStructure *engine,
 }
 
 /* One stream through the engine, checked after every candle, then (after a reset)
- * after runs of 1 to 37 candles: runs of 9 or more take steps ahead (see wait () in
- * perp-structure.c), and the index must only see the events of the candles pushed. */
+ * after runs of 1 to 37 candles, and of 50 to 449: in a run, steps are taken ahead,
+ * the engine may take steps ahead (see wait () in perp-structure.c), and the index
+ * must see the events of the candles pushed, and only those. */
 static void
 check_live_stream (const PerpStructureConfig *config,
                    const PerpCandles         *candles,
@@ -1257,14 +1258,17 @@ check_live_stream (const PerpStructureConfig *config,
   engine = perp_structure_new (config, perp_candles_get_interval (candles), NULL);
   g_assert_nonnull (engine);
 
-  for (guint round = 0; round < 2; round++)
+  for (guint round = 0; round < 3; round++)
     {
       guint i = 0;
 
-      /* Round 0 asks after every candle; round 1 (after a reset) after runs of 1 to 37. */
+      /* Round 0 asks after every candle; round 1 (after a reset) after runs of 1 to 37,
+       * round 2 after runs of 50 to 449. */
       while (i < n)
         {
-          guint end = round == 0 ? i + 1 : MIN (n, i + 1 + (i * 7919) % 37);
+          guint end = round == 0 ? i + 1
+                    : round == 1 ? MIN (n, i + 1 + (i * 7919) % 37)
+                    : MIN (n, i + 50 + (i * 7919) % 400);
           g_autofree char *where = g_strdup_printf ("%s, round %u, after candle %u", fixture, round, end - 1);
 
           g_assert_true (perp_structure_push_candles (engine, candles, i, end, NULL));
@@ -1359,6 +1363,147 @@ test_live (void)
   g_assert_cmpuint (n_months, >=, 6);
 }
 
+/* A random walk of @n candles with wicks: many more structure events, and breakers,
+ * than the fixtures' few days. */
+static PerpCandles *
+random_walk (guint        n,
+             PerpInterval interval,
+             guint32      seed)
+{
+  PerpCandles *candles = perp_candles_new (interval, PERP_CANDLE_FIELD_NONE);
+  gint64 step = perp_interval_to_ms (interval);
+  guint32 state = seed;
+  double price = 100.0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      PerpCandle c;
+      double open = price;
+      double wick;
+
+      state = state * 1664525u + 1013904223u;
+      price *= 1.0 + ((double) (state >> 8) / (double) (1u << 24) - 0.5) * 0.01;
+      state = state * 1664525u + 1013904223u;
+      wick = (double) (state >> 8) / (double) (1u << 24) * 0.003 * open;
+      perp_candle_init (&c, T0 + (gint64) i * step, open, MAX (open, price) + wick,
+                        MIN (open, price) - wick, price, 1.0);
+      g_assert_true (perp_candles_append (candles, &c, NULL));
+    }
+
+  return candles;
+}
+
+/* @candles pushed whole, one at a time (where nothing is known ahead: the queues take
+ * every step), and in pieces (single candles through perp_structure_push, runs of 1 to
+ * 40 candles, and runs of up to 6,000, whose ends cut short what a push may take
+ * ahead) give the same objects and reading. */
+static void
+check_pieces (const PerpStructureConfig *config,
+              const PerpCandles         *candles,
+              guint32                    seed,
+              const char                *what)
+{
+  g_autoptr(PerpStructure) whole = run (config, candles);
+  g_autoptr(PerpStructure) pieces = perp_structure_new (config, perp_candles_get_interval (candles), NULL);
+  g_autoptr(PerpStructure) single = perp_structure_new (config, perp_candles_get_interval (candles), NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  const PerpStructureObject *a;
+  const PerpStructureObject *b;
+  const PerpStructureObject *c;
+  PerpStructureReading ra;
+  PerpStructureReading rb;
+  guint n = perp_candles_get_length (candles);
+  guint na;
+  guint nb;
+  guint nc;
+  guint breakers = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      PerpCandle candle;
+
+      perp_candles_get_candle (candles, i, &candle);
+      g_assert_true (perp_structure_push (single, &candle, NULL));
+    }
+
+  for (guint i = 0; i < n;)
+    {
+      int kind = g_rand_int_range (rand, 0, 4);
+
+      if (kind == 0)
+        {
+          PerpCandle candle;
+
+          perp_candles_get_candle (candles, i, &candle);
+          g_assert_true (perp_structure_push (pieces, &candle, NULL));
+          i++;
+        }
+      else
+        {
+          guint len = (guint) (kind == 3 ? g_rand_int_range (rand, 100, 6000) : g_rand_int_range (rand, 1, 41));
+
+          len = MIN (len, n - i);
+          g_assert_true (perp_structure_push_candles (pieces, candles, i, i + len, NULL));
+          i += len;
+        }
+    }
+
+  a = perp_structure_get_objects (whole, &na);
+  b = perp_structure_get_objects (pieces, &nb);
+  c = perp_structure_get_objects (single, &nc);
+  g_assert_cmpuint (na, ==, nb);
+  g_assert_cmpuint (na, ==, nc);
+  for (guint k = 0; k < na; k++)
+    {
+      assert_same_object (&c[k], &a[k], what, -1);
+      assert_same_object (&b[k], &a[k], what, -1);
+      breakers += a[k].kind == PERP_STRUCTURE_BREAKER;
+    }
+  perp_structure_get_reading (whole, &ra);
+  perp_structure_get_reading (pieces, &rb);
+  g_assert_cmpint (ra.time, ==, rb.time);
+  g_assert_cmpfloat (ra.price, ==, rb.price);
+  g_assert_cmpmem (ra.trend, sizeof ra.trend, rb.trend, sizeof rb.trend);
+  g_assert_cmpint (ra.leg.anchor_index, ==, rb.leg.anchor_index);
+  g_assert_cmpint (ra.leg.extreme_index, ==, rb.leg.extreme_index);
+  g_assert_true (ra.range_top == rb.range_top || (isnan (ra.range_top) && isnan (rb.range_top)));
+  g_test_message ("%s: %u objects (%u breakers), the same pushed one at a time and in pieces", what, na,
+                  breakers);
+  g_assert_cmpuint (breakers, >, 0);
+}
+
+static void
+test_pieces (void)
+{
+  g_autoptr(PerpCandles) btc = load_fixture ("BTCUSDT_5m_2024-01-01_2days.csv");
+  g_autoptr(PerpCandles) eth = load_fixture ("ETHUSDT_1h_first600.csv");
+  g_autoptr(PerpCandles) walk = random_walk (40000, PERP_INTERVAL_5M, 777);
+  PerpStructureConfig config;
+
+  for (guint v = 0; v < 3; v++)
+    {
+      perp_structure_config_init (&config);
+      if (v == 1)
+        {
+          config.fvg_join = TRUE;
+          config.close_mitigation = TRUE;
+          config.internal_length = 3;
+          config.swing_length = 20;
+        }
+      else if (v == 2)
+        {
+          config.wick_break = TRUE;
+          config.internal_length = 1;
+          config.swing_length = 2;
+          config.equal_length = 1;
+          config.fvg_auto_threshold = TRUE;
+        }
+      check_pieces (&config, btc, 11 + v, "BTCUSDT_5m_2024-01-01_2days.csv");
+      check_pieces (&config, eth, 21 + v, "ETHUSDT_1h_first600.csv");
+      check_pieces (&config, walk, 31 + v, "40,000 candles of a random walk");
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1384,6 +1529,7 @@ main (int    argc,
   g_test_add_func ("/structure/queries", test_queries);
   g_test_add_func ("/structure/reset", test_reset);
   g_test_add_func ("/structure/live", test_live);
+  g_test_add_func ("/structure/pieces", test_pieces);
   if (g_getenv ("PERP_STRUCTURE_SHARED") != NULL || g_test_slow ())
     g_test_add_func ("/structure/causality/shared", test_causality_shared);
 
