@@ -59,6 +59,8 @@
 #define RANGE_BLOCK 16 /* candles per block of range_of () */
 #define STACK_PAD   3  /* see cover_stack () */
 #define AHEAD       8  /* candles a step looks ahead in a series: see wait () */
+#define PICK_FROM_HIGH 0 /* in a Bar's picks */
+#define PICK_FROM_LOW  1
 
 G_DEFINE_QUARK (perp-structure-error-quark, perp_structure_error)
 
@@ -155,6 +157,19 @@ enum
 
 /* ------------------------------------------------------------------ state */
 
+/* A candle's prices that the engine looks back at, in one record: one stream of stores
+ * per candle instead of one per value, and the scans that read several of them (the
+ * ranges, the gap tests) read one line. */
+typedef struct
+{
+  double high;
+  double low;
+  /* What order-block selection compares: the low (from a pivot high) or the high, or
+   * the other one for a too-volatile bar, which LuxAlgo keeps out of the pick that
+   * way. */
+  double pick[2];  /* PICK_FROM_HIGH, PICK_FROM_LOW */
+} Bar;
+
 /* The bars whose high no later high has reached yet (or whose low no later low), in
  * the order they came, so their prices strictly fall (lows are kept negated, so
  * theirs too): a new bar removes the ones it reaches from the top and goes on top. */
@@ -184,6 +199,17 @@ typedef struct
   Pivot     high;
   Pivot     low;
 } Depth;
+
+/* RANGE_BLOCK candles' highest high and lowest low, and where they are (the earliest
+ * on ties): range_of () reads the prices with the places, without going back to the
+ * history for them. */
+typedef struct
+{
+  double max;
+  double min;
+  guint  max_index;
+  guint  min_index;
+} RangeBlock;
 
 typedef struct
 {
@@ -236,19 +262,11 @@ struct _PerpStructure
   guint                capacity;
   char                *history;
   gint64              *time;
-  double              *high;
-  double              *low;
-  /* What order-block selection compares: the low (from a pivot high) or the high, or
-   * the other one for a too-volatile bar, which LuxAlgo keeps out of the pick that way. */
-  double              *pick_low;
-  double              *pick_high;
+  Bar                 *bars;
   /* COVERED_HIGH, COVERED_LOW: see cover ().  Not bytes: a store through a char type
    * may alias anything, which would make the compiler reload every other value. */
   guint16             *covered;
-  guint               *block_high;   /* per RANGE_BLOCK candles: where the highest high is */
-  guint               *block_low;
-  double               block_max;    /* the current block's highest high and lowest low */
-  double               block_min;
+  RangeBlock          *blocks;       /* per RANGE_BLOCK candles, the current one so far */
   Uncovered           *uncovered_highs;
   Uncovered           *uncovered_lows;
   /* with the bottom entry, which nothing covers, and STACK_PAD copies of it below: the
@@ -1114,20 +1132,24 @@ block_add (PerpStructure *self,
            double         high,
            double         low)
 {
-  guint k = i / RANGE_BLOCK;
+  RangeBlock *block = &self->blocks[i / RANGE_BLOCK];
+  RangeBlock b = *block; /* (in place, GCC makes branches of the selects) */
 
   if (i % RANGE_BLOCK == 0)
     {
-      self->block_high[k] = self->block_low[k] = i;
-      self->block_max = high;
-      self->block_min = low;
-      return;
+      b.max = high;
+      b.min = low;
+      b.max_index = b.min_index = i;
     }
-  /* (Without branches, see select_index ().) */
-  self->block_high[k] = select_index (high > self->block_max, i, self->block_high[k]);
-  self->block_max = MAX (high, self->block_max);
-  self->block_low[k] = select_index (low < self->block_min, i, self->block_low[k]);
-  self->block_min = MIN (low, self->block_min);
+  else
+    {
+      /* (Without branches, see select_index ().) */
+      b.max_index = select_index (high > b.max, i, b.max_index);
+      b.max = MAX (high, b.max);
+      b.min_index = select_index (low < b.min, i, b.min_index);
+      b.min = MIN (low, b.min);
+    }
+  *block = b;
 }
 
 /* The highest high and lowest low of candles @first..@last, the earliest on ties: candle
@@ -1140,33 +1162,35 @@ range_of (const PerpStructure *self,
           guint               *high_index,
           guint               *low_index)
 {
+  const Bar *bars = self->bars;
+  double max = bars[first].high;
+  double min = bars[first].low;
   guint h = first;
   guint l = first;
   guint j = first + 1;
 
   for (; j <= last && j % RANGE_BLOCK != 0; j++)
     {
-      if (self->high[j] > self->high[h])
-        h = j;
-      if (self->low[j] < self->low[l])
-        l = j;
+      h = select_index (bars[j].high > max, j, h);
+      max = MAX (bars[j].high, max);
+      l = select_index (bars[j].low < min, j, l);
+      min = MIN (bars[j].low, min);
     }
   for (; j + RANGE_BLOCK - 1 <= last; j += RANGE_BLOCK)
     {
-      guint bh = self->block_high[j / RANGE_BLOCK];
-      guint bl = self->block_low[j / RANGE_BLOCK];
+      const RangeBlock *block = &self->blocks[j / RANGE_BLOCK];
 
-      if (self->high[bh] > self->high[h])
-        h = bh;
-      if (self->low[bl] < self->low[l])
-        l = bl;
+      h = select_index (block->max > max, block->max_index, h);
+      max = MAX (block->max, max);
+      l = select_index (block->min < min, block->min_index, l);
+      min = MIN (block->min, min);
     }
   for (; j <= last; j++)
     {
-      if (self->high[j] > self->high[h])
-        h = j;
-      if (self->low[j] < self->low[l])
-        l = j;
+      h = select_index (bars[j].high > max, j, h);
+      max = MAX (bars[j].high, max);
+      l = select_index (bars[j].low < min, j, l);
+      min = MIN (bars[j].low, min);
     }
   *high_index = h;
   *low_index = l;
@@ -1184,13 +1208,13 @@ restart_extremes (PerpStructure *self,
   range_of (self, p, self->n - 1, &h, &l);
   if (at_high)
     {
-      self->max_since_high = self->high[h];
-      self->min_since_high = self->low[l], self->min_since_high_index = l;
+      self->max_since_high = self->bars[h].high;
+      self->min_since_high = self->bars[l].low, self->min_since_high_index = l;
     }
   else
     {
-      self->max_since_low = self->high[h], self->max_since_low_index = h;
-      self->min_since_low = self->low[l];
+      self->max_since_low = self->bars[h].high, self->max_since_low_index = h;
+      self->min_since_low = self->bars[l].low;
     }
 }
 
@@ -1206,24 +1230,23 @@ pick_start (const PerpStructure *self,
             Pivot               *pivot,
             gboolean             from_high)
 {
+  const Bar *bars = self->bars;
   guint end = self->n - 1;
 
   if (from_high)
     {
-      const double *prices = self->pick_low;
-      double pick = prices[pivot->index];
+      double pick = bars[pivot->index].pick[PICK_FROM_HIGH];
 
       for (guint j = pivot->index + 1; j < end; j++)
-        pick = MIN (prices[j], pick);
+        pick = MIN (bars[j].pick[PICK_FROM_HIGH], pick);
       pivot->pick = pick;
     }
   else
     {
-      const double *prices = self->pick_high;
-      double pick = prices[pivot->index];
+      double pick = bars[pivot->index].pick[PICK_FROM_LOW];
 
       for (guint j = pivot->index + 1; j < end; j++)
-        pick = MAX (prices[j], pick);
+        pick = MAX (bars[j].pick[PICK_FROM_LOW], pick);
       pivot->pick = pick;
     }
 }
@@ -1236,14 +1259,14 @@ pick_find (const PerpStructure *self,
            const Pivot         *pivot,
            gboolean             from_high)
 {
-  const double *prices = from_high ? self->pick_low : self->pick_high;
-  guint last = self->n - 2;
-  guint j = pivot->index;
+  guint side = from_high ? PICK_FROM_HIGH : PICK_FROM_LOW;
+  const Bar *bar = &self->bars[pivot->index];
+  const Bar *last = &self->bars[self->n - 2];
 
-  while (j < last && prices[j] != pivot->pick)
-    j++;
+  while (bar < last && bar->pick[side] != pivot->pick)
+    bar++;
 
-  return j;
+  return bar - self->bars;
 }
 
 /* The current candle joins the picks of @depth's pivots (the earlier price on ties, as
@@ -1271,7 +1294,7 @@ equal_pivot (PerpStructure *self,
              guint          p,
              gboolean       is_high)
 {
-  double level = is_high ? self->high[p] : self->low[p];
+  double level = is_high ? self->bars[p].high : self->bars[p].low;
   double *prev = is_high ? &self->prev_equal_high : &self->prev_equal_low;
   guint *prev_index = is_high ? &self->prev_equal_high_index : &self->prev_equal_low_index;
   gboolean *has_prev = is_high ? &self->has_prev_equal_high : &self->has_prev_equal_low;
@@ -1302,7 +1325,7 @@ new_pivot (PerpStructure *self,
 {
   Depth *depth = &self->depths[d];
   Pivot *pivot = is_high ? &depth->high : &depth->low;
-  double level = is_high ? self->high[p] : self->low[p];
+  double level = is_high ? self->bars[p].high : self->bars[p].low;
 
   if (d + 1 == PERP_STRUCTURE_DEPTH_EQUAL)
     {
@@ -1364,7 +1387,7 @@ add_order_block (PerpStructure *self,
   guint best = pick_find (self, pivot, bullish);
 
   add_watched (self, PERP_STRUCTURE_ORDER_BLOCK, d + 1, bullish ? 1 : -1, 0, best,
-               self->high[best], self->low[best], brk, 2 /* touched, mitigated; not broken */);
+               self->bars[best].high, self->bars[best].low, brk, 2 /* touched, mitigated; not broken */);
 }
 
 /* A close (or wick) has crossed @pivot's level: a break unless the swing structure
@@ -1411,8 +1434,8 @@ check_breaks_slow (PerpStructure *self,
     return;
   if (self->config.wick_break)
     {
-      up_before = self->high[i - 1];
-      down_before = self->low[i - 1];
+      up_before = self->bars[i - 1].high;
+      down_before = self->bars[i - 1].low;
     }
   else
     up_before = down_before = self->prev_close;
@@ -1468,8 +1491,8 @@ add_gap (PerpStructure *self,
         return;
     }
 
-  top = bullish ? self->low[i] : self->low[i - 2];
-  bottom = bullish ? self->high[i - 2] : self->high[i];
+  top = bullish ? self->bars[i].low : self->bars[i - 2].low;
+  bottom = bullish ? self->bars[i - 2].high : self->bars[i].high;
 
   if (self->config.fvg_join && self->last_fvg != PERP_STRUCTURE_NO_OBJECT)
     {
@@ -1710,9 +1733,9 @@ window_close (PerpStructure *self,
 
   range_of (self, w->first, last, &h, &l);
   add_watched (self, PERP_STRUCTURE_RANGE_HIGH, PERP_STRUCTURE_DEPTH_NONE, -1, w->source,
-               h, self->high[h], self->high[h], PERP_STRUCTURE_NO_OBJECT, 1 /* taken */);
+               h, self->bars[h].high, self->bars[h].high, PERP_STRUCTURE_NO_OBJECT, 1 /* taken */);
   add_watched (self, PERP_STRUCTURE_RANGE_LOW, PERP_STRUCTURE_DEPTH_NONE, 1, w->source,
-               l, self->low[l], self->low[l], PERP_STRUCTURE_NO_OBJECT, 1 /* taken */);
+               l, self->bars[l].low, self->bars[l].low, PERP_STRUCTURE_NO_OBJECT, 1 /* taken */);
 }
 
 /* A candle belongs to the window its open time falls in.  The window's levels form at
@@ -1988,23 +2011,20 @@ reserve (PerpStructure *self,
   capacity = (capacity + 511) / 512 * 512;
   stack = capacity + 1 + STACK_PAD;
   blocks = capacity / RANGE_BLOCK + 1;
-  total = 64 + 2048 + 5 * (capacity * sizeof (double) + HISTORY_STAGGER)
+  total = 64 + 2048 + (capacity * sizeof (gint64) + HISTORY_STAGGER)
+          + (capacity * sizeof (Bar) + HISTORY_STAGGER)
           + (capacity * sizeof (guint16) + 63 + HISTORY_STAGGER)
           + 2 * (stack * sizeof (Uncovered) + 63 + HISTORY_STAGGER)
-          + 2 * (blocks * sizeof (guint) + 63 + HISTORY_STAGGER);
+          + (blocks * sizeof (RangeBlock) + 63 + HISTORY_STAGGER);
 
   history = g_malloc (total);
   at = (char *) (((guintptr) history + 63) / 64 * 64) + 2048;
   self->time = history_place (&at, self->time, self->capacity, capacity, sizeof (gint64));
-  self->high = history_place (&at, self->high, self->capacity, capacity, sizeof (double));
-  self->low = history_place (&at, self->low, self->capacity, capacity, sizeof (double));
-  self->pick_low = history_place (&at, self->pick_low, self->capacity, capacity, sizeof (double));
-  self->pick_high = history_place (&at, self->pick_high, self->capacity, capacity, sizeof (double));
+  self->bars = history_place (&at, self->bars, self->capacity, capacity, sizeof (Bar));
   self->covered = history_place (&at, self->covered, self->capacity, capacity, sizeof (guint16));
   self->uncovered_highs = history_place (&at, self->uncovered_highs, old_stack, stack, sizeof (Uncovered));
   self->uncovered_lows = history_place (&at, self->uncovered_lows, old_stack, stack, sizeof (Uncovered));
-  self->block_high = history_place (&at, self->block_high, old_blocks, blocks, sizeof (guint));
-  self->block_low = history_place (&at, self->block_low, old_blocks, blocks, sizeof (guint));
+  self->blocks = history_place (&at, self->blocks, old_blocks, blocks, sizeof (RangeBlock));
   g_assert (at <= history + total);
   g_free (self->history);
   self->history = history;
@@ -2022,14 +2042,15 @@ step (PerpStructure *self,
       double         close)
 {
   guint i = self->n;
+  Bar *bar = &self->bars[i];
   double true_range = high - low;
   double pick_from_high;
   double pick_from_low;
   gboolean too_volatile;
 
   self->time[i] = t;
-  self->high[i] = high;
-  self->low[i] = low;
+  bar->high = high;
+  bar->low = low;
   self->close = close;
   self->n = i + 1;
   block_add (self, i, high, low);
@@ -2052,8 +2073,8 @@ step (PerpStructure *self,
                  && high - low >= self->config.volatility_factor * volatility (self);
   pick_from_high = too_volatile ? high : low;
   pick_from_low = too_volatile ? low : high;
-  self->pick_low[i] = pick_from_high;
-  self->pick_high[i] = pick_from_low;
+  bar->pick[PICK_FROM_HIGH] = pick_from_high;
+  bar->pick[PICK_FROM_LOW] = pick_from_low;
 
   /* About half the candles reach no trigger (and nothing broke yet: the list is
    * empty). */
@@ -2081,9 +2102,9 @@ step (PerpStructure *self,
    * low. */
   if (G_LIKELY (i >= 2))
     {
-      if (low > self->high[i - 2])
+      if (low > bar[-2].high)
         add_gap (self, TRUE, open, close);
-      else if (high < self->low[i - 2])
+      else if (high < bar[-2].low)
         add_gap (self, FALSE, open, close);
     }
   /* Most candles neither open nor close any window: one comparison with the earliest
@@ -2547,8 +2568,8 @@ perp_structure_get_reading (const PerpStructure  *self,
           session->start = window->completed_start;
           session->end = window->completed_end;
           range_of (self, window->completed_first, self->n - 1, &h, &l);
-          session->high = self->high[h];
-          session->low = self->low[l];
+          session->high = self->bars[h].high;
+          session->low = self->bars[l].low;
           continue;
         }
       session->in_window = self->n > 0 && window->in_window;
@@ -2560,8 +2581,8 @@ perp_structure_get_reading (const PerpStructure  *self,
           guint l;
 
           range_of (self, window->first, self->n - 1, &h, &l);
-          session->high = self->high[h];
-          session->low = self->low[l];
+          session->high = self->bars[h].high;
+          session->low = self->bars[l].low;
         }
     }
 }
