@@ -19,8 +19,8 @@ G_BEGIN_DECLS
  * (one plan's way of acting on it) cannot separate from the plan.
  *
  * - correlation: Pearson's, between the lean and the forward return, over every score
- *   with a close @horizon candles later (scores with a gap in the candles between are
- *   left out, as their return is not over the horizon).
+ *   with a scored close exactly @horizon intervals later (scores near the end of the
+ *   data, or whose target time fell in a gap of the candles, are left out).
  * - hit rate: of the scores confident enough to be signals (confidence at or above a
  *   threshold, a direction), the share whose forward return went their way (a return
  *   of exactly zero is a miss: nothing was gained).
