@@ -161,16 +161,15 @@ follow_funding (Open                        *open,
   for (guint i = lo; i < n_settlements; i++)
     {
       const PerpFundingSettlement *s = &settlements[i];
+      gint64 t = perp_outcome_settlement_time (s->time);
       g_autoptr(GError) error = NULL;
       guint before;
       double price;
 
-      /* Candles open on whole seconds and the tracker floors settlement times to
-       * them: one a few ms after @until is a settlement at @until. */
-      if (s->time >= until + 1000)
+      if (t > until)
         break;
       open->funding_fed = s->time;
-      before = perp_candles_lower_bound (candles, s->time - s->time % 1000);
+      before = perp_candles_lower_bound (candles, t);
       price = before > 0 ? perp_candles_get_close (candles)[before - 1] : perp_candles_get_open (candles)[0];
       if (!perp_outcome_tracker_add_funding (open->tracker, s->time, s->rate, price, &error))
         g_debug ("%s: outcome: %s", open->symbol, error->message);

@@ -656,6 +656,19 @@ held_at (const PerpOutcome *o,
 }
 
 /**
+ * perp_outcome_settlement_time:
+ * @funding_time: a settlement's time as reported (Unix ms)
+ *
+ * Returns: the time the tracker charges it at: floored to whole seconds, as exchanges
+ *   report settlements a few milliseconds late (1672560000008 for 08:00:00)
+ */
+gint64
+perp_outcome_settlement_time (gint64 funding_time)
+{
+  return funding_time - funding_time % 1000 - (funding_time % 1000 < 0 ? 1000 : 0);
+}
+
+/**
  * perp_outcome_tracker_add_funding:
  * @funding_time: the settlement's time (Unix ms; floored to whole seconds)
  * @rate: the settled rate (0.0001 = 0.01 % of notional)
@@ -686,7 +699,7 @@ perp_outcome_tracker_add_funding (PerpOutcomeTracker  *self,
   g_return_val_if_fail (self != NULL, FALSE);
 
   o = &self->outcome;
-  t = funding_time - funding_time % 1000 - (funding_time % 1000 < 0 ? 1000 : 0);
+  t = perp_outcome_settlement_time (funding_time);
   if (!(isfinite (rate) && fabs (rate) < 1.0 && isfinite (price) && price > 0.0))
     {
       g_set_error (error, PERP_OUTCOME_ERROR, PERP_OUTCOME_ERROR_FUNDING,

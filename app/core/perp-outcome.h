@@ -211,6 +211,7 @@ void                perp_outcome_tracker_free     (PerpOutcomeTracker       *sel
 gboolean            perp_outcome_tracker_add      (PerpOutcomeTracker       *self,
                                                    const PerpCandle         *candle,
                                                    GError                  **error);
+gint64              perp_outcome_settlement_time  (gint64                    funding_time);
 gboolean            perp_outcome_tracker_add_funding (PerpOutcomeTracker    *self,
                                                    gint64                    funding_time,
                                                    double                    rate,
