@@ -78,13 +78,7 @@ perp_cli_cmd_export (int    argc,
     return perp_cli_usage_error (context, "export: --to (%s) must be after --from (%s)", to_text, from_text);
   query.symbol = symbol;
 
-  /* Read-only: a report never changes the journal.  A missing file is said so plainly
-   * (SQLite's read-only open reports it as "unable to open"). */
-  if (!g_file_test (journal_path, G_FILE_TEST_EXISTS))
-    {
-      fprintf (stderr, "perpscope-cli: export: the journal %s does not exist\n", journal_path);
-      return EXIT_DATA;
-    }
+  /* Read-only: a report never changes the journal. */
   journal = perp_journal_open (journal_path, PERP_JOURNAL_FLAGS_READ_ONLY, &error);
   if (journal == NULL)
     {

@@ -601,6 +601,12 @@ expect_rc 0
 [ "$(wc -l < "$tmp/j.csv")" -gt 1 ] || fail "the exported CSV has no signals"
 report "replay --journal then export --format csv"
 
+run export --journal "$tmp/no-such-journal.sqlite" --format csv --out "$tmp/none.csv"
+expect_rc 1
+expect_grep "$tmp/err" "no-such-journal.sqlite does not exist"
+[ ! -e "$tmp/no-such-journal.sqlite" ] || fail "export created the journal it was asked to read"
+report "export: a missing journal is a data error saying so, and is not created"
+
 run resume --journal "$tmp/j.sqlite" --at 2024-01-03
 expect_rc 0
 expect_grep "$tmp/out" "daily_drawdown resumed at 2024-01-03 00:00 UTC"

@@ -391,6 +391,32 @@ test_not_a_journal (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, text));
 }
 
+/* Opened read-only (to show or export it), a missing journal is said to be missing,
+ * not unwritable, and the open creates nothing. */
+static void
+test_missing_read_only (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (perp_journal_open (fixture->path, PERP_JOURNAL_FLAGS_READ_ONLY, &error));
+  g_assert_error (error, PERP_JOURNAL_ERROR, PERP_JOURNAL_ERROR_OPEN);
+  g_assert_nonnull (strstr (error->message, fixture->path));
+  g_assert_nonnull (strstr (error->message, "does not exist"));
+  g_assert_null (strstr (error->message, "writable"));
+  g_assert_false (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  /* Once created, the same read-only open works. */
+  g_object_unref (open_ok (fixture->path));
+  {
+    g_autoptr(PerpJournal) journal = perp_journal_open (fixture->path, PERP_JOURNAL_FLAGS_READ_ONLY, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (journal);
+  }
+}
+
 /* ------------------------------------------------------------------ round trips */
 
 static void
@@ -1372,6 +1398,7 @@ main (int    argc,
   ADD ("newer-version-refused", test_newer_version_refused);
   ADD ("upgrade-from-1", test_upgrade_from_1);
   ADD ("not-a-journal", test_not_a_journal);
+  ADD ("missing-read-only", test_missing_read_only);
   ADD ("signal-round-trip", test_signal_round_trip);
   ADD ("outcome-round-trip", test_outcome_round_trip);
   ADD ("labels", test_labels);

@@ -672,6 +672,16 @@ perp_journal_open (const char        *path,
       return NULL;
     }
 
+  /* SQLite's read-only open reports a missing file as "unable to open database file",
+   * which reads like a permissions problem. */
+  if (self->read_only && !g_file_test (self->path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, PERP_JOURNAL_ERROR, PERP_JOURNAL_ERROR_OPEN,
+                   "Journal %s does not exist: there is nothing to read.  Check the path, "
+                   "or let Perpscope create it by journaling signals first", self->path);
+      return NULL;
+    }
+
   open_flags = self->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   rc = sqlite3_open_v2 (scratch ? ":memory:" : self->path, &self->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
