@@ -28,7 +28,8 @@
  * default "by_hand", one bad day would block every later signal).
  *
  * The journal is a scratch one in memory unless --journal names a new file to keep
- * (for `export`, or the workstation's journal view).
+ * (for `export`, or the workstation's journal view); without --report or --journal it
+ * holds only what the statistics read (no factors, targets or breaker results).
  */
 
 typedef struct
@@ -46,12 +47,15 @@ journal_clear (Journal *self)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Journal, journal_clear)
 
-/* A new journal at @keep_path, or a scratch one in memory; follows @engine's closes. */
+/* A new journal at @keep_path, or a scratch one in memory; follows @engine's closes.
+ * A scratch journal keeps each signal's factors, targets and breaker results only
+ * when @details asks for them (a report shows them; the statistics do not read them). */
 static gboolean
 journal_open (Journal          *self,
               PerpEngine       *engine,
               const PerpConfig *config,
-              const char       *keep_path)
+              const char       *keep_path,
+              gboolean          details)
 {
   g_autoptr(GError) error = NULL;
   PerpSignalJournalParams params;
@@ -66,7 +70,9 @@ journal_open (Journal          *self,
   if (keep_path != NULL)
     self->journal = perp_journal_open (keep_path, PERP_JOURNAL_FLAGS_NONE, &error);
   else
-    self->journal = perp_journal_open ("backtest (in memory)", PERP_JOURNAL_FLAGS_SCRATCH, &error);
+    self->journal = perp_journal_open ("backtest (in memory)",
+                                       PERP_JOURNAL_FLAGS_SCRATCH | (details ? 0 : PERP_JOURNAL_FLAGS_NO_DETAILS),
+                                       &error);
   if (self->journal == NULL)
     {
       fprintf (stderr, "perpscope-cli: %s\n", error->message);
@@ -147,6 +153,7 @@ static int
 run (PerpCliRecordings *recordings,
      PerpConfig        *config,
      const char        *keep_path,
+     gboolean           details,
      Journal           *journal,
      RunFigures        *figures)
 {
@@ -160,7 +167,7 @@ run (PerpCliRecordings *recordings,
   config->breakers.daily_drawdown_resume = PERP_RESUME_NEXT_DAY;
   if (!perp_cli_recordings_open (recordings, config, 0.0, &exchange, &engine, &feed))
     return EXIT_DATA;
-  if (journal != NULL && !journal_open (journal, engine, config, keep_path))
+  if (journal != NULL && !journal_open (journal, engine, config, keep_path, details))
     return EXIT_DATA;
 
   if (journal != NULL)
@@ -517,7 +524,7 @@ perp_cli_cmd_backtest (int    argc,
   if ((config = perp_cli_recordings_load_config (&recordings, context, "backtest", &exit_code)) == NULL)
     return exit_code;
 
-  exit_code = run (&recordings, config, journal_path, &journal, &figures);
+  exit_code = run (&recordings, config, journal_path, report_path != NULL, &journal, &figures);
   if (exit_code != EXIT_OK)
     return exit_code;
 
@@ -590,7 +597,7 @@ perp_cli_bench_backtest (const char *csv,
         /* As `backtest --data CSV --interval I` configures it. */
         config->signal_interval = interval;
         g_clear_pointer (&config->symbols, g_strfreev);
-        exit_code = run (&recordings, config, NULL, journaled ? &journal : NULL, &figures);
+        exit_code = run (&recordings, config, NULL, FALSE, journaled ? &journal : NULL, &figures);
         if (exit_code != EXIT_OK)
           return exit_code;
         if (figures.n_closes == 0)

@@ -905,6 +905,125 @@ test_scratch (Fixture       *fixture,
   g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
 }
 
+/* A backtest's journal without details: the same statistics (except by factor, which
+ * it cannot know) and the same breakers' history as a whole one, from the same input,
+ * and no factors, targets or breaker results. */
+static void
+test_no_details (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  static const PerpJournalGroup groups[] = {
+    PERP_JOURNAL_GROUP_NONE, PERP_JOURNAL_GROUP_SYMBOL, PERP_JOURNAL_GROUP_TIER,
+    PERP_JOURNAL_GROUP_SESSION, PERP_JOURNAL_GROUP_DAY,
+  };
+  g_autoptr(GError) error = NULL;
+  PerpJournal *journals[2];
+  PerpJournalHistory *histories[2];
+  GPtrArray *signals[2];
+  PerpScore score;
+  PerpPlan plan;
+  PerpBreakerVerdict verdict;
+  gint64 now = DAY2 + 14 * HOUR + 45 * MINUTE;
+
+  journal_test_score (&score, DAY2 + 13 * HOUR, PERP_DIRECTION_SHORT, PERP_TIER_HIGH, NULL);
+  journal_test_plan (&plan, score.time, PERP_DIRECTION_SHORT, PERP_TIER_HIGH);
+  g_assert_cmpuint (plan.n_targets, >, 0);
+  memset (&verdict, 0, sizeof verdict);
+  verdict.action = PERP_BREAKER_ADJUST;
+  verdict.size_factor = 0.5;
+  verdict.n_results = 1;
+  verdict.results[0].breaker = PERP_BREAKER_WIN_STREAK;
+  verdict.results[0].action = PERP_BREAKER_ADJUST;
+  verdict.results[0].size_factor = 0.5;
+  verdict.results[0].until = -1;
+  verdict.results[0].reason = (char *) "5 wins in a row";
+
+  for (guint j = 0; j < 2; j++)
+    {
+      journals[j] = perp_journal_open (fixture->path, PERP_JOURNAL_FLAGS_SCRATCH
+                                       | (j == 1 ? PERP_JOURNAL_FLAGS_NO_DETAILS : 0), &error);
+      g_assert_no_error (error);
+      insert_trades (journals[j]);
+      g_assert_cmpint (perp_journal_add_signal (journals[j], "ETHUSDT", PERP_INTERVAL_15M, &score, &plan,
+                                                &verdict, PERP_SIGNAL_TAKEN, NULL, &error), >, 0);
+      g_assert_no_error (error);
+      g_assert_cmpint (perp_journal_add_breaker_event (journals[j], PERP_BREAKER_DAILY_DRAWDOWN,
+                                                       PERP_BREAKER_BLOCK, NULL, "-3 R today",
+                                                       DAY1 + 23 * HOUR, &error), >, 0);
+      g_assert_no_error (error);
+      histories[j] = perp_journal_get_history (journals[j], now, "BTCUSDT", &error);
+      g_assert_no_error (error);
+      signals[j] = perp_journal_list_signals (journals[j], NULL, &error);
+      g_assert_no_error (error);
+    }
+
+  for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
+    {
+      g_autoptr(GPtrArray) whole = perp_journal_stats (journals[0], NULL, groups[g], 0, &error);
+      g_autoptr(GPtrArray) lean = perp_journal_stats (journals[1], NULL, groups[g], 0, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (whole->len, >, 0);
+      g_assert_cmpuint (lean->len, ==, whole->len);
+      for (guint i = 0; i < whole->len; i++)
+        {
+          const PerpJournalStatsRow *a = g_ptr_array_index (whole, i);
+          const PerpJournalStatsRow *b = g_ptr_array_index (lean, i);
+
+          g_assert_cmpstr (b->key, ==, a->key);
+          g_assert_cmpuint (b->stats.n_trades, ==, a->stats.n_trades);
+          g_assert_cmpfloat (b->stats.total_r, ==, a->stats.total_r);
+          g_assert_cmpfloat (b->stats.max_drawdown_r, ==, a->stats.max_drawdown_r);
+        }
+    }
+  {
+    g_autoptr(GPtrArray) whole = perp_journal_stats (journals[0], NULL, PERP_JOURNAL_GROUP_FACTOR,
+                                                     PERP_FACTOR_ORDER_FLOW, &error);
+    g_autoptr(GPtrArray) lean = perp_journal_stats (journals[1], NULL, PERP_JOURNAL_GROUP_FACTOR,
+                                                    PERP_FACTOR_ORDER_FLOW, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (find_row (whole, "agree"));
+    g_assert_cmpuint (lean->len, ==, 0);
+  }
+
+  g_assert_cmpint (histories[1]->state.last_stop_out, ==, histories[0]->state.last_stop_out);
+  g_assert_cmpuint (histories[1]->state.signals_last_hour, ==, histories[0]->state.signals_last_hour);
+  g_assert_cmpfloat (histories[1]->state.today_r, ==, histories[0]->state.today_r);
+  g_assert_cmpint (histories[1]->state.paused_at, ==, histories[0]->state.paused_at);
+  g_assert_cmpuint (histories[1]->state.n_open, ==, histories[0]->state.n_open);
+  g_assert_cmpuint (histories[1]->state.win_streak, ==, histories[0]->state.win_streak);
+  g_assert_cmpint (histories[0]->state.paused_at, ==, DAY1 + 23 * HOUR);
+
+  /* The signal's own row is whole; its targets are not there. */
+  g_assert_cmpuint (signals[1]->len, ==, signals[0]->len);
+  for (guint i = 0; i < signals[0]->len; i++)
+    {
+      const PerpJournalSignal *a = g_ptr_array_index (signals[0], i);
+      const PerpJournalSignal *b = g_ptr_array_index (signals[1], i);
+
+      g_assert_cmpint (b->time, ==, a->time);
+      g_assert_cmpint (b->status, ==, a->status);
+      g_assert_cmpint (b->has_plan, ==, a->has_plan);
+      g_assert_cmpfloat (b->plan.stop, ==, a->plan.stop);
+      g_assert_cmpint (b->has_outcome, ==, a->has_outcome);
+      if (a->has_outcome)
+        g_assert_cmpfloat (b->result_r, ==, a->result_r);
+      if (a->time == score.time)
+        {
+          g_assert_cmpuint (a->plan.n_targets, ==, plan.n_targets);
+          g_assert_cmpuint (b->plan.n_targets, ==, 0);
+        }
+    }
+
+  for (guint j = 0; j < 2; j++)
+    {
+      g_ptr_array_unref (signals[j]);
+      perp_journal_history_free (histories[j]);
+      g_object_unref (journals[j]);
+    }
+}
+
 static void
 test_breaker_history (Fixture       *fixture,
                       gconstpointer  data)
@@ -1404,6 +1523,7 @@ main (int    argc,
   ADD ("labels", test_labels);
   ADD ("statistics", test_statistics);
   ADD ("scratch", test_scratch);
+  ADD ("no-details", test_no_details);
   ADD ("breaker-history", test_breaker_history);
   ADD ("async", test_async);
   ADD ("locked", test_locked);

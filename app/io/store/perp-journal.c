@@ -28,6 +28,7 @@ struct _PerpJournal
 
   char        *path;
   gboolean     read_only;
+  gboolean     no_details;  /* PERP_JOURNAL_FLAGS_NO_DETAILS */
   GMutex       lock;     /* guards db: the caller's thread and the writer both use it */
   sqlite3     *db;
   GHashTable  *statements; /* SQL text -> its prepared statement, idle; under the lock */
@@ -656,7 +657,10 @@ perp_journal_open (const char        *path,
   self->read_only = (flags & PERP_JOURNAL_FLAGS_READ_ONLY) != 0;
 
   scratch = (flags & PERP_JOURNAL_FLAGS_SCRATCH) != 0;
+  self->no_details = (flags & PERP_JOURNAL_FLAGS_NO_DETAILS) != 0;
   g_return_val_if_fail (!(scratch && self->read_only), NULL);
+  /* A journal anyone else reads must be whole. */
+  g_return_val_if_fail (!self->no_details || scratch, NULL);
 
   dir = g_path_get_dirname (self->path);
   if (!self->read_only && !scratch && g_mkdir_with_parents (dir, 0700) != 0)
@@ -853,6 +857,7 @@ typedef struct
   PerpBreakerVerdict verdict;
   PerpSignalStatus   status;
   char              *reason;
+  gboolean           details;  /* factors, targets and breaker results are stored too */
 } SignalRecord;
 
 static void
@@ -867,6 +872,8 @@ signal_record_free (SignalRecord *record)
   g_free (record);
 }
 
+/* Without @details (PERP_JOURNAL_FLAGS_NO_DETAILS) the record has no factor reasons
+ * and no breaker results: what insert_signal_locked() would not store. */
 static SignalRecord *
 signal_record_new (const char               *symbol,
                    PerpInterval              interval,
@@ -874,17 +881,19 @@ signal_record_new (const char               *symbol,
                    const PerpPlan           *plan,
                    const PerpBreakerVerdict *verdict,
                    PerpSignalStatus          status,
-                   const char               *reason)
+                   const char               *reason,
+                   gboolean                  details)
 {
   SignalRecord *record = g_new0 (SignalRecord, 1);
 
   record->symbol = g_strdup (symbol);
   record->interval = interval;
   record->score = *score;
+  record->details = details;
   /* Rendered now: reason texts may point at strings that do not outlive the update. */
   for (guint i = 0; i < PERP_N_FACTORS; i++)
     {
-      record->factor_reasons[i] = perp_reason_format (&score->factors[i].reason);
+      record->factor_reasons[i] = details ? perp_reason_format (&score->factors[i].reason) : NULL;
       record->score.factors[i].reason.text = NULL;
     }
   if (plan != NULL)
@@ -896,7 +905,7 @@ signal_record_new (const char               *symbol,
     {
       record->has_verdict = TRUE;
       record->verdict = *verdict;
-      record->verdict.n_results = MIN (verdict->n_results, (guint) PERP_N_BREAKERS);
+      record->verdict.n_results = details ? MIN (verdict->n_results, (guint) PERP_N_BREAKERS) : 0;
       for (guint i = 0; i < record->verdict.n_results; i++)
         record->verdict.results[i].reason = g_strdup (verdict->results[i].reason);
     }
@@ -985,7 +994,7 @@ insert_signal_locked (PerpJournal         *self,
     goto fail;
   id = sqlite3_last_insert_rowid (self->db);
 
-  for (guint i = 0; i < PERP_N_FACTORS; i++)
+  for (guint i = 0; r->details && i < PERP_N_FACTORS; i++)
     {
       const PerpFactorScore *f = &s->factors[i];
 
@@ -1006,7 +1015,7 @@ insert_signal_locked (PerpJournal         *self,
         goto fail;
     }
 
-  for (guint i = 0; r->has_plan && i < MIN (r->plan.n_targets, (guint) PERP_PLAN_MAX_TARGETS); i++)
+  for (guint i = 0; r->details && r->has_plan && i < MIN (r->plan.n_targets, (guint) PERP_PLAN_MAX_TARGETS); i++)
     {
       const PerpTarget *t = &r->plan.targets[i];
 
@@ -1075,7 +1084,8 @@ check_signal_args (const char       *symbol,
  * @reason: (nullable): why it was blocked or discarded
  *
  * Stores a signal with its factors, plan, targets and breaker results in one
- * transaction.
+ * transaction (in a journal opened with %PERP_JOURNAL_FLAGS_NO_DETAILS, the signal's
+ * row alone).
  *
  * Returns: the signal's id (> 0), or -1 with @error
  */
@@ -1097,7 +1107,7 @@ perp_journal_add_signal (PerpJournal               *self,
 
   if (!check_signal_args (symbol, score, status, error))
     return -1;
-  record = signal_record_new (symbol, interval, score, plan, verdict, status, reason);
+  record = signal_record_new (symbol, interval, score, plan, verdict, status, reason, !self->no_details);
   g_mutex_lock (&self->lock);
   id = insert_signal_locked (self, record, error);
   g_mutex_unlock (&self->lock);
@@ -1230,7 +1240,7 @@ perp_journal_add_signal_async (PerpJournal              *self,
     }
   job = g_new0 (Job, 1);
   job->kind = JOB_SIGNAL;
-  job->signal = signal_record_new (symbol, interval, score, plan, verdict, status, reason);
+  job->signal = signal_record_new (symbol, interval, score, plan, verdict, status, reason, !self->no_details);
   queue_job (self, job, perp_journal_add_signal_async, cancellable, callback, user_data);
 }
 
@@ -2150,7 +2160,7 @@ group_key (PerpJournalGroup  group,
  * @factor: for %PERP_JOURNAL_GROUP_FACTOR, the factor compared with the direction
  *
  * Returns: (transfer full) (element-type PerpJournalStatsRow): one row per group, by
- *   key (no rows when no trade matched)
+ *   key (no rows when no trade matched, nor by factor in a journal without details)
  */
 GPtrArray *
 perp_journal_stats (PerpJournal             *self,
@@ -2169,6 +2179,10 @@ perp_journal_stats (PerpJournal             *self,
   int rc;
 
   g_return_val_if_fail (PERP_IS_JOURNAL (self), NULL);
+
+  /* Without the factors every trade would look "neutral": say nothing instead. */
+  if (group == PERP_JOURNAL_GROUP_FACTOR && self->no_details)
+    return g_steal_pointer (&rows);
 
   if (filter == NULL)
     {

@@ -65,6 +65,12 @@ typedef enum
    * messages.  Nothing of it outlives the object, which a run that can be repeated
    * does not need, and it costs no disk writes. */
   PERP_JOURNAL_FLAGS_SCRATCH   = 1 << 1,
+  /* With SCRATCH only: each signal keeps its own row (score, plan, sizing, status)
+   * and its outcome, but not its factors, targets and breaker results, whose 25 rows
+   * and rendered reasons were most of a backtest's time.  For a run that only sums
+   * up its trades; the breakers read nothing of what is left out, and statistics by
+   * factor have no rows. */
+  PERP_JOURNAL_FLAGS_NO_DETAILS = 1 << 2,
 } PerpJournalFlags;
 
 /* A signal's status is the core's PerpSignalStatus (core/perp-signal.h): taken, blocked
