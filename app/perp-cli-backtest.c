@@ -542,12 +542,16 @@ perp_cli_cmd_backtest (int    argc,
   if (report_path != NULL)
     {
       guint n_pages = 0;
+      guint n_candle_sources = 0;
 
-      /* Chart snapshots need the candles: the one recording, when it is a candle file
-       * or a folder of them; without, the report says each chart is missing. */
-      if (recordings.data[1] == NULL && !perp_report_set_candles (report, recordings.data[0], NULL))
-        fprintf (stderr, "perpscope-cli: backtest: no candle files in %s for the report's charts\n",
-                 recordings.data[0]);
+      /* Chart snapshots need the candles: every recording that is a candle file or a
+       * folder of them (funding files and tick captures are not); without, the report
+       * says each chart is missing. */
+      for (guint i = 0; recordings.data[i] != NULL; i++)
+        if (perp_report_add_candles (report, recordings.data[i], NULL))
+          n_candle_sources++;
+      if (n_candle_sources == 0)
+        fprintf (stderr, "perpscope-cli: backtest: no candle files among the recordings for the report's charts\n");
       if (!perp_report_write (report, report_format, report_path, &n_pages, &error))
         {
           fprintf (stderr, "perpscope-cli: backtest: %s\n", error->message);

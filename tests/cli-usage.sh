@@ -805,6 +805,13 @@ else
   skip "backtest: funding is charged to the trades held through a settlement, with their side's sign" "python3 not found"
 fi
 
+# A funding file beside the candles: the report's charts still find the candles.
+run backtest --data "$btc5" --data "$btc_funding" --interval 5m --warmup 100 --report "$tmp/btf.html"
+expect_rc 0
+expect_grep "$tmp/btf.html" "<svg"
+if grep -q "No candles" "$tmp/btf.html"; then fail "a funding file beside the candles cost the report its charts"; fi
+report "backtest --report with candles and funding: the charts read the candle file"
+
 run backtest --data "$btc5" --interval 5m --warmup 100 --report "$tmp/bt.html"
 expect_rc 0
 expect_grep "$tmp/out" "closed trades (R after costs"

@@ -706,6 +706,50 @@ test_html_snapshots (void)
                     MIN (n_taken, PERP_REPORT_DEFAULT_SNAPSHOTS));
 }
 
+/* Candles from several files (a backtest of BTC and ETH recordings given one by one):
+ * each added file serves its symbol's charts; a failed add keeps the others; set
+ * replaces them all. */
+static void
+test_html_candles_added (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerpJournal) journal = open_journal ();
+  g_autoptr(PerpReport) report = new_report (journal, NULL, FALSE);
+  g_autofree char *btc = g_build_filename (candles_dir, fixtures[0], NULL);
+  g_autofree char *eth = g_build_filename (candles_dir, fixtures[1], NULL);
+  g_autofree char *odd = g_build_filename (tmp_dir, "candles.csv", NULL);
+  g_autofree char *html = NULL;
+
+  perp_report_set_max_snapshots (report, 1000);
+
+  g_assert_true (perp_report_set_candles (report, btc, &error));
+  g_assert_no_error (error);
+  html = write_report (report, PERP_REPORT_FORMAT_HTML, "btc-only.html", NULL);
+  g_assert_null (strstr (html, "No candles for BTCUSDT"));
+  g_assert_nonnull (strstr (html, "No candles for ETHUSDT"));
+  g_clear_pointer (&html, g_free);
+
+  g_assert_true (perp_report_add_candles (report, eth, &error));
+  g_assert_no_error (error);
+  g_assert_false (perp_report_add_candles (report, "/nonexistent/candles", &error));
+  g_assert_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_CANDLES);
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (odd, "not named like candles\n", -1, NULL));
+  g_assert_false (perp_report_add_candles (report, odd, &error));
+  g_assert_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_CANDLES);
+  g_clear_error (&error);
+  html = write_report (report, PERP_REPORT_FORMAT_HTML, "both.html", NULL);
+  g_assert_null (strstr (html, "No candles"));
+  g_assert_cmpuint (count (html, "<svg"), >, 2);
+  g_clear_pointer (&html, g_free);
+
+  g_assert_true (perp_report_set_candles (report, eth, &error));
+  g_assert_no_error (error);
+  html = write_report (report, PERP_REPORT_FORMAT_HTML, "eth-only.html", NULL);
+  g_assert_nonnull (strstr (html, "No candles for BTCUSDT"));
+  g_assert_null (strstr (html, "No candles for ETHUSDT"));
+}
+
 /* ------------------------------------------------------------------ snapshots */
 
 /* Every structure zone drawn must be one that a run of the engine stopped at the
@@ -1189,6 +1233,7 @@ main (int    argc,
   g_test_add_func ("/report/csv/filter", test_csv_filter);
   g_test_add_func ("/report/html/statistics", test_html_statistics);
   g_test_add_func ("/report/html/snapshots", test_html_snapshots);
+  g_test_add_func ("/report/html/candles-added", test_html_candles_added);
   g_test_add_func ("/report/snapshot/causal", test_snapshot_causal);
   g_test_add_func ("/report/pdf", test_pdf);
   g_test_add_func ("/report/write-errors", test_write_errors);

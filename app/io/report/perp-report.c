@@ -482,9 +482,9 @@ compare_candle_files (gconstpointer a,
  * perp_report_set_candles:
  * @path: a candle CSV named SYMBOL_INTERVAL_*.csv, or a folder of them
  *
- * Where the snapshots' candles come from.  Fails with %PERP_REPORT_ERROR_CANDLES when
- * @path does not exist or names no such file; files are read only when a snapshot
- * needs them.
+ * Where the snapshots' candles come from, in place of any given before.  Fails with
+ * %PERP_REPORT_ERROR_CANDLES when @path does not exist or names no such file; files
+ * are read only when a snapshot needs them.
  */
 gboolean
 perp_report_set_candles (PerpReport  *self,
@@ -495,9 +495,30 @@ perp_report_set_candles (PerpReport  *self,
   g_return_val_if_fail (path != NULL, FALSE);
 
   g_ptr_array_set_size (self->candle_files, 0);
+  g_clear_pointer (&self->candles_path, g_free);
+
+  return perp_report_add_candles (self, path, error);
+}
+
+/**
+ * perp_report_add_candles:
+ * @path: a candle CSV named SYMBOL_INTERVAL_*.csv, or a folder of them
+ *
+ * As perp_report_set_candles(), but besides the candles given before (a backtest of
+ * several recordings).  On failure the candles given before stay.
+ */
+gboolean
+perp_report_add_candles (PerpReport  *self,
+                         const char  *path,
+                         GError     **error)
+{
+  guint before;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
   g_clear_pointer (&self->snapshots, g_ptr_array_unref);
-  g_free (self->candles_path);
-  self->candles_path = g_strdup (path);
+  before = self->candle_files->len;
 
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
@@ -518,30 +539,41 @@ perp_report_set_candles (PerpReport  *self,
           if (g_file_test (full, G_FILE_TEST_IS_REGULAR))
             add_candle_file (self, full);
         }
-      g_ptr_array_sort (self->candle_files, compare_candle_files);
-      if (self->candle_files->len == 0)
+      if (self->candle_files->len == before)
         {
           g_set_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_CANDLES,
                        "The candles folder %s has no candle file named like "
                        "SYMBOL_INTERVAL_*.csv (BTCUSDT_5m_2024-01-01.csv)", path);
           return FALSE;
         }
-      return TRUE;
     }
-
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+  else if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       g_set_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_CANDLES,
                    "The candles path %s does not exist", path);
       return FALSE;
     }
-  add_candle_file (self, path);
-  if (self->candle_files->len == 0)
+  else
     {
-      g_set_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_CANDLES,
-                   "The candle file %s is not named like SYMBOL_INTERVAL_*.csv "
-                   "(BTCUSDT_5m_2024-01-01.csv): its symbol and interval are unknown", path);
-      return FALSE;
+      add_candle_file (self, path);
+      if (self->candle_files->len == before)
+        {
+          g_set_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_CANDLES,
+                       "The candle file %s is not named like SYMBOL_INTERVAL_*.csv "
+                       "(BTCUSDT_5m_2024-01-01.csv): its symbol and interval are unknown", path);
+          return FALSE;
+        }
+    }
+
+  g_ptr_array_sort (self->candle_files, compare_candle_files);
+  if (self->candles_path == NULL)
+    self->candles_path = g_strdup (path);
+  else
+    {
+      char *both = g_strdup_printf ("%s, %s", self->candles_path, path);
+
+      g_free (self->candles_path);
+      self->candles_path = both;
     }
   return TRUE;
 }

@@ -73,6 +73,9 @@ void              perp_report_free              (PerpReport              *self);
 gboolean          perp_report_set_candles       (PerpReport              *self,
                                                  const char              *path,
                                                  GError                 **error);
+gboolean          perp_report_add_candles       (PerpReport              *self,
+                                                 const char              *path,
+                                                 GError                 **error);
 void              perp_report_set_max_snapshots (PerpReport              *self,
                                                  guint                    max_snapshots);
 void              perp_report_set_generated_at  (PerpReport              *self,
