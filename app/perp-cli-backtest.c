@@ -92,7 +92,8 @@ typedef struct
   guint  n_closes;
   guint    n_open;       /* taken trades still open when the data ended */
   double   seconds;      /* wall time of the replay */
-  gboolean has_funding; /* some symbol had funding settlements to charge */
+  guint    n_symbols;    /* symbols scored */
+  GPtrArray *no_funding; /* the scored symbols without a settlement between their first and last close */
   GHashTable *closes;   /* symbol -> GArray of PerpForwardPoint: every close's score */
 } RunFigures;
 
@@ -103,6 +104,7 @@ static void
 run_figures_clear (RunFigures *figures)
 {
   g_clear_pointer (&figures->closes, g_hash_table_unref);
+  g_clear_pointer (&figures->no_funding, g_ptr_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunFigures, run_figures_clear)
@@ -192,12 +194,24 @@ run (PerpCliRecordings *recordings,
     }
   figures->seconds = (perp_cli_now_ns () - start) / 1e9;
   figures->n_open = perp_signal_journal_get_n_open (journal->signal_journal);
+  figures->no_funding = g_ptr_array_new_with_free_func (g_free);
   for (const char * const *symbol = perp_engine_get_symbols (engine); symbol != NULL && *symbol != NULL; symbol++)
     {
+      GArray *points = g_hash_table_lookup (figures->closes, *symbol);
+      const PerpFundingSettlement *settlements;
       guint n_settlements = 0;
+      gboolean covered = FALSE;
 
-      perp_engine_get_funding (engine, *symbol, &n_settlements);
-      figures->has_funding |= n_settlements > 0;
+      if (points == NULL || points->len == 0)
+        continue;
+      figures->n_symbols++;
+      /* A file of another period (or another symbol's) is no funding data for this one. */
+      settlements = perp_engine_get_funding (engine, *symbol, &n_settlements);
+      for (guint i = 0; i < n_settlements && !covered; i++)
+        covered = settlements[i].time >= g_array_index (points, PerpForwardPoint, 0).time
+                  && settlements[i].time <= g_array_index (points, PerpForwardPoint, points->len - 1).time;
+      if (!covered)
+        g_ptr_array_add (figures->no_funding, g_strdup (*symbol));
     }
   return exit_code;
 }
@@ -208,6 +222,24 @@ static const char *
 resume_text (void)
 {
   return "daily-drawdown pause lifted at the next UTC midnight (nobody resumes a backtest by hand)";
+}
+
+/* " (no funding data)" when no scored symbol had a settlement within its closes,
+ * " (no funding data for ETHUSDT)" when some had none, "" when all had some. */
+static char *
+funding_gap_text (const RunFigures *figures)
+{
+  g_autoptr(GString) text = NULL;
+
+  if (figures->no_funding == NULL || figures->no_funding->len == 0)
+    return g_strdup ("");
+  if (figures->no_funding->len == figures->n_symbols)
+    return g_strdup (" (no funding data)");
+  text = g_string_new (" (no funding data for ");
+  for (guint i = 0; i < figures->no_funding->len; i++)
+    g_string_append_printf (text, "%s%s", i > 0 ? ", " : "", (const char *) g_ptr_array_index (figures->no_funding, i));
+  g_string_append_c (text, ')');
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 static void
@@ -301,9 +333,10 @@ print_text (const PerpReport  *report,
       g_autofree char *paid = perp_report_format_r (overall->total_r - perp_report_get_gross_r (report) + funding_r);
       g_autofree char *funding = perp_report_format_r (0.0 - funding_r);  /* (not -0.00) */
       g_autofree char *net = perp_report_format_r (overall->total_r);
+      g_autofree char *missing = funding_gap_text (figures);
 
       printf ("result: %s before costs, %s of fees and slippage, %s of funding%s, %s after\n", gross, paid,
-              funding, figures->has_funding ? "" : " (no funding data)", net);
+              funding, missing, net);
     }
   if (kept != NULL)
     printf ("journal: %s\n", kept);
@@ -418,7 +451,16 @@ print_json (const PerpReport *report,
   perp_cli_print_json_number (perp_report_get_gross_r (report));
   printf (",\"funding_r\":");
   perp_cli_print_json_number (perp_report_get_funding_r (report));
-  printf (",\"funding_data\":%s", figures->has_funding ? "true" : "false");
+  /* true when every scored symbol had a settlement within its closes; the others named */
+  printf (",\"funding_data\":%s,\"no_funding_data\":[",
+          figures->n_symbols > 0 && figures->no_funding->len == 0 ? "true" : "false");
+  for (guint i = 0; i < figures->no_funding->len; i++)
+    {
+      if (i > 0)
+        printf (",");
+      perp_cli_print_json_string (g_ptr_array_index (figures->no_funding, i));
+    }
+  printf ("]");
   printf (",\"daily_drawdown_resume\":\"next_day\",\"journal\":");
   if (kept != NULL)
     perp_cli_print_json_string (kept);

@@ -805,6 +805,21 @@ else
   skip "backtest: funding is charged to the trades held through a settlement, with their side's sign" "python3 not found"
 fi
 
+# Funding for one symbol of two, or for another symbol only: the output names what
+# had no settlement within its candles instead of claiming funding data.
+eth5="$fixtures/ETHUSDT_5m_2024-01-01_2days.csv"
+run backtest --data "$btc5" --data "$eth5" --data "$btc_funding" --interval 5m --warmup 100 --json
+expect_rc 0
+expect_grep "$tmp/out" '"funding_data":false,"no_funding_data":["ETHUSDT"]'
+run backtest --data "$btc5" --data "$eth5" --data "$btc_funding" --interval 5m --warmup 100
+expect_rc 0
+expect_grep "$tmp/out" "of funding (no funding data for ETHUSDT)"
+cp "$btc_funding" "$tmp/ETHUSDT_funding_2024-01-01_2days.csv"
+run backtest --data "$btc5" --data "$tmp/ETHUSDT_funding_2024-01-01_2days.csv" --interval 5m --warmup 100
+expect_rc 0
+expect_grep "$tmp/out" "of funding (no funding data),"
+report "backtest: funding data is per symbol: a symbol without settlements in its period is named"
+
 # A funding file beside the candles: the report's charts still find the candles.
 run backtest --data "$btc5" --data "$btc_funding" --interval 5m --warmup 100 --report "$tmp/btf.html"
 expect_rc 0
