@@ -189,6 +189,19 @@ test_undefined (void)
   g_assert_true (isnan (stats.correlation));
   g_assert_cmpfloat (stats.hit_rate, ==, 0.0);
   g_assert_cmpfloat (stats.mean_signed_return, ==, 0.0);
+
+  /* A lean that never changes, over prices that do: no correlation either, not the
+   * rounding noise of a variance computed from sums (2.4e-09 for these). */
+  {
+    g_autofree PerpForwardPoint *steady = g_new (PerpForwardPoint, 1000);
+
+    for (guint i = 0; i < 1000; i++)
+      steady[i] = (PerpForwardPoint) { T0 + i * MIN5, 100.0 + 7.0 * sin (i * 0.37) + i * 0.013, 53.7 };
+    perp_forward_stats_init (&stats, 4, 55);
+    perp_forward_stats_add_series (&stats, steady, 1000, MIN5);
+    g_assert_cmpuint (stats.n_scores, ==, 996);
+    g_assert_true (isnan (stats.correlation));
+  }
 }
 
 int

@@ -54,16 +54,9 @@ find_time (const PerpForwardPoint *points,
 static void
 update_derived (PerpForwardStats *stats)
 {
-  double n = stats->n_scores;
-
   if (stats->n_scores >= 3)
-    {
-      double cov = stats->sum_xy - stats->sum_x * stats->sum_y / n;
-      double var_x = stats->sum_xx - stats->sum_x * stats->sum_x / n;
-      double var_y = stats->sum_yy - stats->sum_y * stats->sum_y / n;
-
-      stats->correlation = var_x > 0.0 && var_y > 0.0 ? cov / sqrt (var_x * var_y) : NAN;
-    }
+    stats->correlation = stats->m2_x > 0.0 && stats->m2_y > 0.0
+                         ? stats->c_xy / sqrt (stats->m2_x * stats->m2_y) : NAN;
   if (stats->n_signals > 0)
     {
       stats->hit_rate = (double) stats->n_hits / stats->n_signals;
@@ -99,17 +92,19 @@ perp_forward_stats_add_series (PerpForwardStats       *stats,
       gssize j = find_time (points, n_points, i + stats->horizon, p->time + ahead);
       double lean = p->long_pct - 50.0;
       double confidence = MAX (p->long_pct, 100.0 - p->long_pct);
-      double r;
+      double r, dx, dy;
 
       if (j < 0 || !(p->price > 0.0) || !isfinite (points[j].price) || !isfinite (lean))
         continue;
       r = points[j].price / p->price - 1.0;
       stats->n_scores++;
-      stats->sum_x += lean;
-      stats->sum_y += r;
-      stats->sum_xx += lean * lean;
-      stats->sum_yy += r * r;
-      stats->sum_xy += lean * r;
+      dx = lean - stats->mean_x;
+      dy = r - stats->mean_y;
+      stats->mean_x += dx / stats->n_scores;
+      stats->mean_y += dy / stats->n_scores;
+      stats->m2_x += dx * (lean - stats->mean_x);
+      stats->m2_y += dy * (r - stats->mean_y);
+      stats->c_xy += dx * (r - stats->mean_y);
       if (lean != 0.0 && confidence >= stats->min_confidence)
         {
           double signed_r = lean > 0.0 ? r : -r;

@@ -64,7 +64,8 @@ typedef struct
   double mean_signed_return;
 
   /*< private >*/
-  double sum_x, sum_y, sum_xx, sum_yy, sum_xy;
+  double mean_x, mean_y;     /* running means and co-moments (Welford): a lean that */
+  double m2_x, m2_y, c_xy;   /* never varies gives exactly 0, not rounding noise */
   guint  n_hits;
   double sum_signed;
 } PerpForwardStats;

@@ -665,7 +665,14 @@ held_at (const PerpOutcome *o,
 gint64
 perp_outcome_settlement_time (gint64 funding_time)
 {
-  return funding_time - funding_time % 1000 - (funding_time % 1000 < 0 ? 1000 : 0);
+  gint64 past_second = funding_time % 1000;
+
+  if (past_second < 0)
+    past_second += 1000;
+  /* The lowest 808 values' floor is below G_MININT64: they (no settlement's) give it. */
+  if (funding_time < G_MININT64 + past_second)
+    return G_MININT64;
+  return funding_time - past_second;
 }
 
 /**

@@ -748,6 +748,23 @@ test_funding_short_and_flat (void)
   g_assert_cmpfloat_with_epsilon (o->funding_r, 0.0004 * 101 / 10, EPS);
 }
 
+/* Floored to the whole second, also before 1970 and at the ends of gint64. */
+static void
+test_settlement_time (void)
+{
+  g_assert_cmpint (perp_outcome_settlement_time (1672560000008), ==, 1672560000000);
+  g_assert_cmpint (perp_outcome_settlement_time (1672560000000), ==, 1672560000000);
+  g_assert_cmpint (perp_outcome_settlement_time (1672560000999), ==, 1672560000000);
+  g_assert_cmpint (perp_outcome_settlement_time (-1), ==, -1000);
+  g_assert_cmpint (perp_outcome_settlement_time (-1000), ==, -1000);
+  g_assert_cmpint (perp_outcome_settlement_time (-1001), ==, -2000);
+  g_assert_cmpint (perp_outcome_settlement_time (G_MAXINT64), ==, G_MAXINT64 - 807);
+  g_assert_cmpint (perp_outcome_settlement_time (G_MININT64), ==, G_MININT64);
+  g_assert_cmpint (perp_outcome_settlement_time (G_MININT64 + 807), ==, G_MININT64);
+  g_assert_cmpint (perp_outcome_settlement_time (G_MININT64 + 808), ==, G_MININT64 + 808);
+  g_assert_cmpint (perp_outcome_settlement_time (G_MININT64 + 1807), ==, G_MININT64 + 808);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -763,6 +780,7 @@ main (int    argc,
   g_test_add_func ("/core/outcome/short-gap-through-target", test_short_target_gap);
   g_test_add_func ("/core/outcome/costs", test_costs);
   g_test_add_func ("/core/outcome/funding", test_funding);
+  g_test_add_func ("/core/outcome/settlement-time", test_settlement_time);
   g_test_add_func ("/core/outcome/funding-short-and-flat", test_funding_short_and_flat);
   g_test_add_func ("/core/outcome/limit-entry", test_limit_entry);
   g_test_add_func ("/core/outcome/bad-input", test_bad_input);
