@@ -33,6 +33,7 @@ struct _PerpSignalJournal
   PerpJournal             *journal;
   PerpSignalJournalParams  params;
   GPtrArray               *open;        /* Open* */
+  GPtrArray               *settling;    /* Open*: closed, but a settlement they held through may still come */
   GCancellable            *cancellable;
   guint                    n_pending;   /* async writes not yet finished */
   guint                    n_signals;
@@ -135,7 +136,8 @@ write_outcome (PerpSignalJournal *self,
 
 /* Gives @open's tracker the funding settlements up to the candle opening at @until it
  * was just given (the tracker needs that candle to know whether the position was held;
- * one arriving after it is still charged right, see perp_outcome_tracker_add_funding).
+ * one arriving after it is still charged right, see perp_outcome_tracker_add_funding,
+ * also once the trade has closed: see follow_settling ()).
  * A settlement is valued at the close of the candle that ends at it. */
 static void
 follow_funding (Open                        *open,
@@ -173,6 +175,57 @@ follow_funding (Open                        *open,
       price = before > 0 ? perp_candles_get_close (candles)[before - 1] : perp_candles_get_open (candles)[0];
       if (!perp_outcome_tracker_add_funding (open->tracker, s->time, s->rate, price, &error))
         g_debug ("%s: outcome: %s", open->symbol, error->message);
+    }
+}
+
+/* How long after a closed trade's last candle a settlement it held through may still
+ * arrive.  Live, the feed fetches a settled rate over REST once the mark-price stream's
+ * next funding time has moved on; Binance settles every 8 hours at the most (some
+ * symbols every 4 or 1), and the extra hour covers a slow or retried fetch. */
+#define FUNDING_WAIT_MS (9 * 3600 * G_GINT64_CONSTANT (1000))
+
+/* Whether every settlement up to @open's last candle has arrived: one after it is known
+ * (they come in time order), or none came for longer than any settles (no funding data
+ * for the symbol, as in a replay of candles alone). */
+static gboolean
+funding_complete (const Open                  *open,
+                  const PerpFundingSettlement *settlements,
+                  guint                        n_settlements,
+                  gint64                       newest_open)
+{
+  return (n_settlements > 0 && perp_outcome_settlement_time (settlements[n_settlements - 1].time) > open->last_fed)
+         || newest_open - open->last_fed > FUNDING_WAIT_MS;
+}
+
+/* Closed trades waiting for settlements they held through: live, the settled rate is
+ * fetched after the settlement, so it can arrive after the trade's exit was written.
+ * Each is charged as it comes and the outcome written again. */
+static void
+follow_settling (PerpSignalJournal           *self,
+                 const char                  *symbol,
+                 const PerpFundingSettlement *settlements,
+                 guint                        n_settlements,
+                 const PerpCandles           *candles)
+{
+  guint n = perp_candles_get_length (candles);
+  gint64 newest_open = n > 0 ? perp_candles_get_open_time (candles)[n - 1] : G_MININT64;
+
+  for (guint i = 0; i < self->settling->len; )
+    {
+      Open *open = g_ptr_array_index (self->settling, i);
+
+      if (g_strcmp0 (open->symbol, symbol) != 0)
+        {
+          i++;
+          continue;
+        }
+      follow_funding (open, settlements, n_settlements, candles, open->last_fed);
+      if (perp_outcome_tracker_get (open->tracker)->n_fundings != open->written_fundings)
+        write_outcome (self, open, self->params.synchronous);
+      if (!open->dirty && funding_complete (open, settlements, n_settlements, newest_open))
+        g_ptr_array_remove_index (self->settling, i);
+      else
+        i++;
     }
 }
 
@@ -234,10 +287,12 @@ follow_candles (PerpSignalJournal *self,
       if (open->dirty)
         write_outcome (self, open, self->params.synchronous);
       if (perp_outcome_is_closed (outcome) && !open->dirty && open->id != 0)
-        g_ptr_array_remove_index (self->open, i);
+        g_ptr_array_add (self->settling, g_ptr_array_steal_index (self->open, i));
       else
         i++;
     }
+
+  follow_settling (self, symbol, settlements, n_settlements, candles);
 }
 
 /* ------------------------------------------------------------------ signals */
@@ -455,6 +510,7 @@ perp_signal_journal_finalize (GObject *object)
   PerpSignalJournal *self = PERP_SIGNAL_JOURNAL (object);
 
   g_clear_pointer (&self->open, g_ptr_array_unref);
+  g_clear_pointer (&self->settling, g_ptr_array_unref);
   g_clear_pointer (&self->history, perp_journal_history_free);
   g_clear_pointer (&self->unconfirmed, g_array_unref);
   g_clear_pointer (&self->tripped, g_hash_table_unref);
@@ -481,6 +537,7 @@ static void
 perp_signal_journal_init (PerpSignalJournal *self)
 {
   self->open = g_ptr_array_new_with_free_func ((GDestroyNotify) open_free);
+  self->settling = g_ptr_array_new_with_free_func ((GDestroyNotify) open_free);
   self->cancellable = g_cancellable_new ();
   self->unconfirmed = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->tripped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -526,6 +583,9 @@ perp_signal_journal_flush (PerpSignalJournal  *self,
       /* In place: the caller is about to close the journal. */
       write_outcome (self, g_ptr_array_index (self->open, i), TRUE);
     }
+  for (guint i = 0; i < self->settling->len; i++)
+    if (((Open *) g_ptr_array_index (self->settling, i))->dirty)
+      write_outcome (self, g_ptr_array_index (self->settling, i), TRUE);
   if (self->error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&self->error));
