@@ -276,7 +276,8 @@ test_upgrade_from_1 (Fixture       *fixture,
 
   /* Back to version 1, as an older Perpscope left it. */
   db = raw_open (fixture->path);
-  g_assert_cmpint (sqlite3_exec (db, "DROP INDEX signals_unsettled;"
+  g_assert_cmpint (sqlite3_exec (db, "DROP INDEX breaker_events_resumed;"
+                                     "DROP INDEX signals_unsettled;"
                                      "ALTER TABLE signals DROP COLUMN settled;"
                                      "ALTER TABLE outcomes DROP COLUMN funding_r;"
                                      "ALTER TABLE outcomes DROP COLUMN n_fundings;"
@@ -321,6 +322,12 @@ test_upgrade_from_1 (Fixture       *fixture,
                        " WHERE s.status = 'signal' AND s.settled = 0 AND s.time <= 5");
   g_test_message ("%s", plan);
   g_assert_nonnull (strstr (plan, "signals_unsettled"));
+  g_free (plan);
+  /* The latest resume is an index lookup, not a walk over every event. */
+  plan = raw_plan (db, "SELECT max(resumed_at) FROM breaker_events WHERE breaker = 'daily_drawdown'"
+                       " AND resumed_at <= 5");
+  g_test_message ("%s", plan);
+  g_assert_nonnull (strstr (plan, "breaker_events_resumed"));
   sqlite3_close (db);
 }
 
@@ -903,6 +910,59 @@ test_scratch (Fixture       *fixture,
   g_assert_cmpuint (find_row (rows, "all")->n_trades, ==, 9);
   g_assert_false (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+}
+
+/* A journal of the previous schema, which differs only by an index: read-only it is
+ * read as it is; opened for writing it gets the index. */
+static void
+test_read_compatible (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *version = NULL;
+  sqlite3 *db;
+
+  {
+    g_autoptr(PerpJournal) journal = open_ok (fixture->path);
+
+    insert_trades (journal);
+    g_assert_cmpint (perp_journal_add_breaker_event (journal, PERP_BREAKER_DAILY_DRAWDOWN, PERP_BREAKER_BLOCK,
+                                                     NULL, "-3 R today", DAY1 + 23 * HOUR, &error), >, 0);
+    g_assert_true (perp_journal_resume_breaker (journal, PERP_BREAKER_DAILY_DRAWDOWN, DAY2 + HOUR, &error));
+  }
+  db = raw_open (fixture->path);
+  g_assert_cmpint (sqlite3_exec (db, "DROP INDEX breaker_events_resumed;"
+                                     "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  {
+    g_autoptr(PerpJournal) journal = perp_journal_open (fixture->path, PERP_JOURNAL_FLAGS_READ_ONLY, &error);
+    g_autoptr(PerpJournalHistory) history = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+
+    g_assert_no_error (error);
+    history = perp_journal_get_history (journal, DAY2 + 14 * HOUR, "BTCUSDT", &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (history->state.paused_at, ==, DAY1 + 23 * HOUR);
+    g_assert_cmpint (history->state.resumed_at, ==, DAY2 + HOUR);
+    rows = perp_journal_stats (journal, NULL, PERP_JOURNAL_GROUP_NONE, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (find_row (rows, "all")->n_trades, ==, 9);
+  }
+  db = raw_open (fixture->path);
+  version = raw_text (db, "SELECT value FROM meta WHERE key = 'schema_version'");
+  g_assert_cmpint (atoi (version), ==, 3);
+  sqlite3_close (db);
+  g_clear_pointer (&version, g_free);
+
+  g_object_unref (open_ok (fixture->path));
+  db = raw_open (fixture->path);
+  version = raw_text (db, "SELECT value FROM meta WHERE key = 'schema_version'");
+  g_assert_cmpint (atoi (version), ==, PERP_JOURNAL_SCHEMA_VERSION);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                " AND name = 'breaker_events_resumed'"), ==, 1);
+  sqlite3_close (db);
 }
 
 /* A backtest's journal without details: the same statistics (except by factor, which
@@ -1516,6 +1576,7 @@ main (int    argc,
   ADD ("create-and-reopen", test_create_and_reopen);
   ADD ("newer-version-refused", test_newer_version_refused);
   ADD ("upgrade-from-1", test_upgrade_from_1);
+  ADD ("read-compatible", test_read_compatible);
   ADD ("not-a-journal", test_not_a_journal);
   ADD ("missing-read-only", test_missing_read_only);
   ADD ("signal-round-trip", test_signal_round_trip);

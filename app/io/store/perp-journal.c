@@ -142,6 +142,11 @@ static const char * const migrations[PERP_JOURNAL_SCHEMA_VERSION] = {
    * comma.) */
   ("ALTER TABLE outcomes ADD COLUMN funding_r REAL NOT NULL DEFAULT 0;"
    "ALTER TABLE outcomes ADD COLUMN n_fundings INTEGER NOT NULL DEFAULT 0;"),
+
+  /* 3 -> 4: the breakers read the latest resume before every score; without an index
+   * that walked every daily-drawdown event ever written, a cost per score growing
+   * with the journal (about half of a backtest's history queries after a year). */
+  "CREATE INDEX breaker_events_resumed ON breaker_events (breaker, resumed_at);",
 };
 
 /* ------------------------------------------------------------------ names */
@@ -730,7 +735,7 @@ perp_journal_open (const char        *path,
     }
   if (self->read_only)
     {
-      if (version < PERP_JOURNAL_SCHEMA_VERSION)
+      if (version < PERP_JOURNAL_SCHEMA_READABLE_FROM)
         {
           g_set_error (error, PERP_JOURNAL_ERROR, PERP_JOURNAL_ERROR_READ_ONLY,
                        "Journal %s has schema version %d and needs an upgrade to %d, "

@@ -40,7 +40,10 @@ G_BEGIN_DECLS
  * Times are Unix milliseconds, UTC.
  */
 
-#define PERP_JOURNAL_SCHEMA_VERSION 3
+#define PERP_JOURNAL_SCHEMA_VERSION 4
+/* The oldest schema whose tables this version reads as they are (later steps only
+ * added indexes): a read-only open takes it without the upgrade it cannot make. */
+#define PERP_JOURNAL_SCHEMA_READABLE_FROM 3
 
 #define PERP_JOURNAL_ERROR (perp_journal_error_quark ())
 
