@@ -563,6 +563,8 @@ perp_cli_cmd_backtest (int    argc,
         return perp_cli_usage_error (context, "backtest: --report: \"%s\" does not end in .csv, .html or .pdf",
                                      report_path);
     }
+  if (report_path != NULL && journal_path != NULL && perp_cli_same_file (report_path, journal_path))
+    return perp_cli_usage_error (context, "backtest: --report %s is the --journal file; choose another", report_path);
   if ((config = perp_cli_recordings_load_config (&recordings, context, "backtest", &exit_code)) == NULL)
     return exit_code;
 

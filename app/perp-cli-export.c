@@ -68,12 +68,17 @@ perp_cli_cmd_export (int    argc,
     return perp_cli_usage_error (context, "export: --format must be csv, html or pdf, not \"%s\"", format_text);
   if (max_snapshots < 0)
     return perp_cli_usage_error (context, "export: --max-charts must be 0 or more, not %d", max_snapshots);
+  if (perp_cli_same_file (out_path, journal_path))
+    return perp_cli_usage_error (context, "export: --out %s is the journal itself; choose another file", out_path);
 
   perp_journal_query_init (&query);
-  if (from_text != NULL && !perp_cli_parse_time (from_text, &query.from))
-    return perp_cli_usage_error (context, "export: --from \"%s\" is not a time (Unix ms or ISO 8601)", from_text);
-  if (to_text != NULL && !perp_cli_parse_time (to_text, &query.to))
-    return perp_cli_usage_error (context, "export: --to \"%s\" is not a time (Unix ms or ISO 8601)", to_text);
+  /* (Negative bounds would read as "no bound": signals are from after 1970.) */
+  if (from_text != NULL && (!perp_cli_parse_time (from_text, &query.from) || query.from < 0))
+    return perp_cli_usage_error (context, "export: --from \"%s\" is not a time since 1970 (Unix ms or ISO 8601)",
+                                 from_text);
+  if (to_text != NULL && (!perp_cli_parse_time (to_text, &query.to) || query.to < 0))
+    return perp_cli_usage_error (context, "export: --to \"%s\" is not a time since 1970 (Unix ms or ISO 8601)",
+                                 to_text);
   if (query.from >= 0 && query.to >= 0 && query.to <= query.from)
     return perp_cli_usage_error (context, "export: --to (%s) must be after --from (%s)", to_text, from_text);
   query.symbol = symbol;

@@ -601,6 +601,16 @@ expect_rc 0
 [ "$(wc -l < "$tmp/j.csv")" -gt 1 ] || fail "the exported CSV has no signals"
 report "replay --journal then export --format csv"
 
+cp "$tmp/j.sqlite" "$tmp/j-before.sqlite"
+run export --journal "$tmp/j.sqlite" --format csv --out "$tmp/./j.sqlite"
+expect_rc 2
+expect_grep "$tmp/err" "is the journal itself"
+cmp -s "$tmp/j.sqlite" "$tmp/j-before.sqlite" || fail "export --out the journal changed the journal"
+run export --journal "$tmp/j.sqlite" --format csv --to 1969-12-31 --out "$tmp/none.csv"
+expect_rc 2
+expect_grep "$tmp/err" "is not a time since 1970"
+report "export: refuses to write over its journal, and a time before 1970"
+
 run export --journal "$tmp/no-such-journal.sqlite" --format csv --out "$tmp/none.csv"
 expect_rc 1
 expect_grep "$tmp/err" "no-such-journal.sqlite does not exist"
@@ -839,10 +849,15 @@ run backtest --data "$btc5" --interval 5m --warmup 100
 grep -v "scored in" "$tmp/out" | cmp -s - "$tmp/bt1.txt" || fail "two backtests of the same data differ"
 report "backtest: the statistics in text, the same every run, and the full report beside them"
 
+run backtest --data "$btc5" --interval 5m --journal "$tmp/new-bt.csv" --report "$tmp/new-bt.csv"
+expect_rc 2
+expect_grep "$tmp/err" "is the --journal file"
+[ ! -e "$tmp/new-bt.csv" ] || fail "backtest ran with --report the same file as --journal"
+
 run backtest --data "$btc5" --interval 5m --journal "$tmp/bt.sqlite"
 expect_rc 1
 expect_grep "$tmp/err" "already exists"
-report "backtest: refuses to mix its trades into an existing journal"
+report "backtest: refuses to mix its trades into an existing journal, or to write its report over it"
 
 run backtest --data "$btc5" --report "$tmp/bt.txt"
 expect_rc 2

@@ -889,6 +889,20 @@ test_statistics (Fixture       *fixture,
     g_assert_true (isnan (empty.sharpe_r));
     g_assert_true (isnan (empty.sortino_r));
   }
+  /* Results all alike have no spread, though their mean is not exactly them. */
+  {
+    static const double alike[] = { 0.1, 0.1, 0.1 };
+    static const double spread[] = { 0.1, 0.1, 0.3 };
+    PerpJournalStats stats;
+
+    perp_journal_stats_compute (alike, G_N_ELEMENTS (alike), &stats);
+    g_assert_cmpfloat (stats.avg_r, !=, 0.1);
+    g_assert_true (isnan (stats.sharpe_r));
+    perp_journal_stats_compute (spread, G_N_ELEMENTS (spread), &stats);
+    g_assert_cmpfloat_with_epsilon (stats.sharpe_r, (0.5 / 3) / sqrt (((0.1 - 0.5 / 3) * (0.1 - 0.5 / 3) * 2
+                                                                       + (0.3 - 0.5 / 3) * (0.3 - 0.5 / 3)) / 2),
+                                    1e-12);
+  }
 }
 
 /* A scratch journal (a backtest's) lives in memory: it works as any other, and neither

@@ -8,6 +8,8 @@
 
 #include <math.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <cairo.h>
@@ -1009,6 +1011,52 @@ test_write_errors (void)
   g_assert_cmpstr (contents, ==, "old");
 }
 
+/* A write that fails part-way (here: the file size limit, as a full disk would) leaves
+ * no half report: a new file is removed, an existing one keeps its old contents. */
+static void
+test_write_cut_short (void)
+{
+  /* The child runs main () again, with a folder of its own: it writes into ours. */
+  const char *dir = g_test_subprocess () ? g_getenv ("PERP_TEST_CUT_SHORT_DIR") : tmp_dir;
+  g_autofree char *fresh = NULL;
+  g_autofree char *kept = NULL;
+
+  g_assert_nonnull (dir);
+  fresh = g_build_filename (dir, "cut-short.html", NULL);
+  kept = g_build_filename (dir, "cut-short-kept.html", NULL);
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PerpJournal) journal = open_journal ();
+      g_autoptr(PerpReport) report = new_report (journal, NULL, TRUE);
+      struct rlimit limit = { 64 * 1024, 64 * 1024 };
+
+      signal (SIGXFSZ, SIG_IGN);   /* a write past the limit fails with EFBIG instead */
+      g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+      g_assert_false (perp_report_write (report, PERP_REPORT_FORMAT_HTML, fresh, NULL, &error));
+      g_assert_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_WRITE);
+      g_assert_nonnull (strstr (error->message, fresh));
+      g_clear_error (&error);
+      g_assert_false (perp_report_write (report, PERP_REPORT_FORMAT_HTML, kept, NULL, &error));
+      g_assert_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_WRITE);
+      return;
+    }
+
+  g_unlink (fresh);
+  g_assert_true (g_file_set_contents (kept, "the report before", -1, NULL));
+  g_setenv ("PERP_TEST_CUT_SHORT_DIR", tmp_dir, TRUE);
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC,
+                          G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *contents = NULL;
+
+    g_assert_true (g_file_get_contents (kept, &contents, NULL, NULL));
+    g_assert_cmpstr (contents, ==, "the report before");
+  }
+}
+
 /* ------------------------------------------------------------------ CLI */
 
 static int
@@ -1234,6 +1282,7 @@ main (int    argc,
   g_test_add_func ("/report/html/statistics", test_html_statistics);
   g_test_add_func ("/report/html/snapshots", test_html_snapshots);
   g_test_add_func ("/report/html/candles-added", test_html_candles_added);
+  g_test_add_func ("/report/write/cut-short", test_write_cut_short);
   g_test_add_func ("/report/snapshot/causal", test_snapshot_causal);
   g_test_add_func ("/report/pdf", test_pdf);
   g_test_add_func ("/report/write-errors", test_write_errors);

@@ -1220,6 +1220,7 @@ perp_report_write (PerpReport        *self,
   g_autoptr(GFileOutputStream) stream = NULL;
   g_autoptr(GError) local = NULL;
   gboolean ok = FALSE;
+  gboolean existed;
   guint pages = 0;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -1229,6 +1230,9 @@ perp_report_write (PerpReport        *self,
     return FALSE;
 
   file = g_file_new_for_path (path);
+  /* g_file_replace() writes a new file in place (only an existing one gets a
+   * temporary beside it), so a failure must remove what it wrote. */
+  existed = g_file_query_exists (file, NULL);
   stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &local);
   if (stream == NULL)
     {
@@ -1261,12 +1265,16 @@ perp_report_write (PerpReport        *self,
        * if any, stays as it was. */
       g_cancellable_cancel (cancel);
       g_output_stream_close (G_OUTPUT_STREAM (stream), cancel, NULL);
+      if (!existed)
+        g_file_delete (file, NULL, NULL);
       g_set_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_WRITE,
                    "Cannot write the report to %s: %s", path, local->message);
       return FALSE;
     }
   if (!g_output_stream_close (G_OUTPUT_STREAM (stream), NULL, &local))
     {
+      if (!existed)
+        g_file_delete (file, NULL, NULL);
       g_set_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_WRITE,
                    "Cannot write the report to %s: %s", path, local->message);
       return FALSE;

@@ -2042,6 +2042,7 @@ perp_journal_stats_compute (const double     *results_r,
   double peak = 0.0;
   double sum_squared_loss = 0.0;
   double sum_squared_deviation = 0.0;
+  gboolean all_alike = TRUE;
   guint streak = 0;
 
   g_return_if_fail (stats != NULL);
@@ -2096,10 +2097,15 @@ perp_journal_stats_compute (const double     *results_r,
     stats->profit_factor = sum_win > 0.0 ? INFINITY : NAN;
 
   /* Deviations from the mean in a second pass: summing squares first and subtracting
-   * the squared mean loses the spread of results that are nearly all alike. */
+   * the squared mean loses the spread of results that are nearly all alike.  Results
+   * all the same have none, though their mean may not be exactly them (0.1 R three
+   * times averages 0.10000000000000002), which would leave a spread of 1e-34. */
   for (gsize i = 0; i < n; i++)
-    sum_squared_deviation += (results_r[i] - stats->avg_r) * (results_r[i] - stats->avg_r);
-  stats->sharpe_r = n >= 2 && sum_squared_deviation > 0.0
+    {
+      sum_squared_deviation += (results_r[i] - stats->avg_r) * (results_r[i] - stats->avg_r);
+      all_alike = all_alike && results_r[i] == results_r[0];
+    }
+  stats->sharpe_r = n >= 2 && !all_alike && sum_squared_deviation > 0.0
                     ? stats->avg_r / sqrt (sum_squared_deviation / (double) (n - 1)) : NAN;
   stats->sortino_r = stats->n_losses > 0 ? stats->avg_r / sqrt (sum_squared_loss / (double) n) : NAN;
 }
