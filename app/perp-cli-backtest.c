@@ -257,7 +257,7 @@ print_stats_row (const char             *key,
   g_autofree char *pf = perp_report_format_ratio (s->profit_factor);
   g_autofree char *expectancy = perp_report_format_r (s->expectancy_r);
   g_autofree char *total = perp_report_format_r (s->total_r);
-  g_autofree char *drawdown = perp_report_format_r (-s->max_drawdown_r);
+  g_autofree char *drawdown = perp_report_format_r (0.0 - s->max_drawdown_r);  /* (not -0.00) */
   g_autofree char *sharpe = perp_report_format_ratio (s->sharpe_r);
   g_autofree char *sortino = perp_report_format_ratio (s->sortino_r);
 

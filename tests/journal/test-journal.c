@@ -979,6 +979,43 @@ test_read_compatible (Fixture       *fixture,
   sqlite3_close (db);
 }
 
+/* A reader holding a snapshot (an export) sees one state of the journal while the
+ * workstation goes on writing to it; released, it sees the latest. */
+static void
+test_snapshot (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerpJournal) writer = open_ok (fixture->path);
+  g_autoptr(PerpJournal) reader = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  insert_trades (writer);
+  reader = perp_journal_open (fixture->path, PERP_JOURNAL_FLAGS_READ_ONLY, &error);
+  g_assert_no_error (error);
+  g_assert_true (perp_journal_get_read_only (reader));
+  g_assert_false (perp_journal_get_read_only (writer));
+
+  g_assert_true (perp_journal_hold_snapshot (reader, &error));
+  g_assert_true (perp_journal_hold_snapshot (reader, &error));   /* nested: the same one */
+  g_assert_cmpint (add_simple (writer, "ETHUSDT", DAY2 + 20 * HOUR, PERP_DIRECTION_LONG, PERP_TIER_LOW, NULL,
+                               PERP_SIGNAL_BLOCKED, &error), >, 0);
+  g_assert_no_error (error);
+  rows = perp_journal_list_signals (reader, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, G_N_ELEMENTS (trades));
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  perp_journal_release_snapshot (reader);
+  rows = perp_journal_list_signals (reader, NULL, &error);
+  g_assert_cmpuint (rows->len, ==, G_N_ELEMENTS (trades));
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  perp_journal_release_snapshot (reader);
+  rows = perp_journal_list_signals (reader, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, G_N_ELEMENTS (trades) + 1);
+}
+
 /* A backtest's journal without details: the same statistics (except by factor, which
  * it cannot know) and the same breakers' history as a whole one, from the same input,
  * and no factors, targets or breaker results. */
@@ -1599,6 +1636,7 @@ main (int    argc,
   ADD ("statistics", test_statistics);
   ADD ("scratch", test_scratch);
   ADD ("no-details", test_no_details);
+  ADD ("snapshot", test_snapshot);
   ADD ("breaker-history", test_breaker_history);
   ADD ("async", test_async);
   ADD ("locked", test_locked);

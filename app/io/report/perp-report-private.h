@@ -45,6 +45,7 @@ typedef struct
 struct _PerpReport
 {
   PerpJournal          *journal;
+  gboolean              snapshot_held;   /* of a read-only journal, until freed */
   char                 *journal_path;
   PerpJournalQuery      query;
   char                 *symbol;

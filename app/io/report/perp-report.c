@@ -54,6 +54,8 @@ perp_report_free (PerpReport *self)
 {
   if (self == NULL)
     return;
+  if (self->snapshot_held)
+    perp_journal_release_snapshot (self->journal);
   g_clear_object (&self->journal);
   g_free (self->journal_path);
   g_free (self->symbol);
@@ -218,7 +220,9 @@ compute_curves (PerpReport *self)
  * @query: (nullable): the signals to report on (time range, symbol); its @status and
  *   @limit are ignored: the report lists every signal and counts the taken ones
  *
- * Reads the signals and the statistics.  Errors are the journal's.
+ * Reads the signals and the statistics.  A read-only journal is read as it is now
+ * until the report is freed, whatever another process writes meanwhile (see
+ * perp_journal_hold_snapshot()).  Errors are the journal's.
  */
 PerpReport *
 perp_report_new (PerpJournal             *journal,
@@ -233,6 +237,14 @@ perp_report_new (PerpJournal             *journal,
 
   self->journal = g_object_ref (journal);
   self->journal_path = g_strdup (perp_journal_get_path (journal));
+  /* Another process (the workstation, live) may be writing to it: the list, the
+   * statistics and the charts' outcomes are all read from one state of it. */
+  if (perp_journal_get_read_only (journal))
+    {
+      if (!perp_journal_hold_snapshot (journal, error))
+        return NULL;
+      self->snapshot_held = TRUE;
+    }
   perp_journal_query_init (&self->query);
   if (query != NULL)
     {

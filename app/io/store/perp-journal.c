@@ -29,6 +29,7 @@ struct _PerpJournal
   char        *path;
   gboolean     read_only;
   gboolean     no_details;  /* PERP_JOURNAL_FLAGS_NO_DETAILS */
+  guint        snapshot_holds;  /* perp_journal_hold_snapshot() not yet released */
   GMutex       lock;     /* guards db: the caller's thread and the writer both use it */
   sqlite3     *db;
   GHashTable  *statements; /* SQL text -> its prepared statement, idle; under the lock */
@@ -771,6 +772,70 @@ perp_journal_get_path (PerpJournal *self)
   g_return_val_if_fail (PERP_IS_JOURNAL (self), NULL);
 
   return self->path;
+}
+
+/**
+ * perp_journal_get_read_only:
+ *
+ * Returns: whether the journal was opened with %PERP_JOURNAL_FLAGS_READ_ONLY
+ */
+gboolean
+perp_journal_get_read_only (PerpJournal *self)
+{
+  g_return_val_if_fail (PERP_IS_JOURNAL (self), FALSE);
+
+  return self->read_only;
+}
+
+/**
+ * perp_journal_hold_snapshot:
+ *
+ * Until perp_journal_release_snapshot(), every read sees the journal as it is now,
+ * whatever another process writes to it meanwhile: a report's list, statistics and
+ * charts then agree with each other.  Holds nest: the snapshot is the first one's,
+ * and lasts until the last is released.  Only for a read-only journal (a writable
+ * one's writer thread shares the connection); other processes' writes are not held
+ * up.  Reads that make a transaction of their own (perp_journal_get_history()) fail
+ * meanwhile.
+ *
+ * Returns: %TRUE when held; %FALSE with @error if the journal could not be read
+ */
+gboolean
+perp_journal_hold_snapshot (PerpJournal  *self,
+                            GError      **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (PERP_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (self->read_only, FALSE);
+
+  g_mutex_lock (&self->lock);
+  /* A deferred transaction takes its snapshot at its first read. */
+  ok = self->snapshot_holds > 0
+       || db_exec (self, "BEGIN; SELECT count(*) FROM meta", "reading a snapshot of the journal", error);
+  if (ok)
+    self->snapshot_holds++;
+  else
+    db_rollback (self);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+/**
+ * perp_journal_release_snapshot:
+ *
+ * Lets reads see the journal's latest state again (see perp_journal_hold_snapshot()).
+ */
+void
+perp_journal_release_snapshot (PerpJournal *self)
+{
+  g_return_if_fail (PERP_IS_JOURNAL (self));
+  g_return_if_fail (self->snapshot_holds > 0);
+
+  g_mutex_lock (&self->lock);
+  if (--self->snapshot_holds == 0)
+    db_rollback (self);
+  g_mutex_unlock (&self->lock);
 }
 
 /**

@@ -236,6 +236,10 @@ PerpJournal         *perp_journal_open             (const char               *pa
                                                     PerpJournalFlags          flags,
                                                     GError                  **error);
 const char          *perp_journal_get_path         (PerpJournal              *self);
+gboolean             perp_journal_get_read_only    (PerpJournal              *self);
+gboolean             perp_journal_hold_snapshot    (PerpJournal              *self,
+                                                    GError                  **error);
+void                 perp_journal_release_snapshot (PerpJournal              *self);
 void                 perp_journal_set_busy_timeout (PerpJournal              *self,
                                                     guint                     timeout_ms);
 void                 perp_journal_set_power_safe   (PerpJournal              *self,
