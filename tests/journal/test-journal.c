@@ -142,6 +142,26 @@ open_ok (const char *path)
   return journal;
 }
 
+/* A verdict with a passed breaker and one that halves the size (its reasons static). */
+static void
+adjusting_verdict (PerpBreakerVerdict *verdict)
+{
+  memset (verdict, 0, sizeof *verdict);
+  verdict->action = PERP_BREAKER_ADJUST;
+  verdict->size_factor = 0.5;
+  verdict->n_results = 2;
+  verdict->results[0].breaker = PERP_BREAKER_COOLDOWN;
+  verdict->results[0].action = PERP_BREAKER_PASS;
+  verdict->results[0].size_factor = 1;
+  verdict->results[0].until = -1;
+  verdict->results[0].reason = (char *) "no stop-out";
+  verdict->results[1].breaker = PERP_BREAKER_WIN_STREAK;
+  verdict->results[1].action = PERP_BREAKER_ADJUST;
+  verdict->results[1].size_factor = 0.5;
+  verdict->results[1].until = -1;
+  verdict->results[1].reason = (char *) "5 wins in a row";
+}
+
 static gint64
 add_simple (PerpJournal      *journal,
             const char       *symbol,
@@ -443,20 +463,7 @@ test_signal_round_trip (Fixture       *fixture,
 
   journal_test_score (&score, DAY1 + HOUR, PERP_DIRECTION_SHORT, PERP_TIER_HIGH, NULL);
   journal_test_plan (&plan, score.time, PERP_DIRECTION_SHORT, PERP_TIER_HIGH);
-  memset (&verdict, 0, sizeof verdict);
-  verdict.action = PERP_BREAKER_ADJUST;
-  verdict.size_factor = 0.5;
-  verdict.n_results = 2;
-  verdict.results[0].breaker = PERP_BREAKER_COOLDOWN;
-  verdict.results[0].action = PERP_BREAKER_PASS;
-  verdict.results[0].size_factor = 1;
-  verdict.results[0].until = -1;
-  verdict.results[0].reason = (char *) "no stop-out";
-  verdict.results[1].breaker = PERP_BREAKER_WIN_STREAK;
-  verdict.results[1].action = PERP_BREAKER_ADJUST;
-  verdict.results[1].size_factor = 0.5;
-  verdict.results[1].until = -1;
-  verdict.results[1].reason = (char *) "5 wins in a row";
+  adjusting_verdict (&verdict);
 
   id = perp_journal_add_signal (journal, "ETHUSDT", PERP_INTERVAL_15M, &score, &plan, &verdict,
                                 PERP_SIGNAL_TAKEN, NULL, &error);
@@ -1039,15 +1046,7 @@ test_no_details (Fixture       *fixture,
   journal_test_score (&score, DAY2 + 13 * HOUR, PERP_DIRECTION_SHORT, PERP_TIER_HIGH, NULL);
   journal_test_plan (&plan, score.time, PERP_DIRECTION_SHORT, PERP_TIER_HIGH);
   g_assert_cmpuint (plan.n_targets, >, 0);
-  memset (&verdict, 0, sizeof verdict);
-  verdict.action = PERP_BREAKER_ADJUST;
-  verdict.size_factor = 0.5;
-  verdict.n_results = 1;
-  verdict.results[0].breaker = PERP_BREAKER_WIN_STREAK;
-  verdict.results[0].action = PERP_BREAKER_ADJUST;
-  verdict.results[0].size_factor = 0.5;
-  verdict.results[0].until = -1;
-  verdict.results[0].reason = (char *) "5 wins in a row";
+  adjusting_verdict (&verdict);
 
   for (guint j = 0; j < 2; j++)
     {
