@@ -62,6 +62,8 @@ typedef struct
   guint   n_tracks;
   guint   resyncing : 1;
   gint64  next_funding;   /* the mark price stream's next settlement time, 0 before one */
+  guint   depth_retry_id; /* a failed depth snapshot's retry, scheduled */
+  guint   depth_failures; /* failed depth snapshots in a row */
 } Symbol;
 
 struct _PerpBinanceFeed
@@ -125,6 +127,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (PerpBinanceFeed, perp_binance_feed, G_TYPE_OBJECT
 
 static void open_websockets (PerpBinanceFeed *self);
 static void fetch_depth     (PerpBinanceFeed *self, Symbol *symbol, gboolean resync);
+static void retry_depth_later (PerpBinanceFeed *self, Symbol *symbol);
 static void fetch_klines    (PerpBinanceFeed *self, Symbol *symbol, Track *track, gint64 start_time, guint limit);
 
 /* ------------------------------------------------------------------ params */
@@ -177,6 +180,7 @@ perp_binance_params_copy (const PerpBinanceParams *src,
 static void
 symbol_free (Symbol *symbol)
 {
+  g_clear_handle_id (&symbol->depth_retry_id, g_source_remove);
   for (guint i = 0; i < symbol->n_tracks; i++)
     {
       g_clear_pointer (&symbol->tracks[i].held, g_array_unref);
@@ -880,10 +884,16 @@ small_fetched_cb (GObject      *source,
   if (error != NULL)
     report (self, error->message);
 
-  if (call->kind == CALL_DEPTH && call->resync)
+  if (call->kind == CALL_DEPTH && error != NULL)
+    retry_depth_later (self, symbol);
+  else if (call->kind == CALL_DEPTH)
     {
-      symbol->resyncing = FALSE;
-      maybe_live (self);
+      symbol->depth_failures = 0;
+      if (call->resync)
+        {
+          symbol->resyncing = FALSE;
+          maybe_live (self);
+        }
     }
 
   if (call->startup && self->n_startup_pending > 0 && --self->n_startup_pending == 0)
@@ -949,6 +959,47 @@ fetch_depth (PerpBinanceFeed *self,
       set_state (self, PERP_FEED_STATE_RESYNCING, 0, 0, symbol->name, NULL);
     }
   small_call (self, symbol, CALL_DEPTH, FALSE, resync);
+}
+
+typedef struct
+{
+  PerpBinanceFeed *self;
+  Symbol          *symbol;
+} DepthRetry;
+
+static gboolean
+depth_retry_cb (gpointer data)
+{
+  DepthRetry *retry = data;
+
+  retry->symbol->depth_retry_id = 0;
+  if (!retry->self->stopped && retry->self->state != PERP_FEED_STATE_FAILED)
+    fetch_depth (retry->self, retry->symbol, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* A depth snapshot that failed (a 5xx, a timeout, a body that does not decode) is
+ * asked for again after the reconnect backoff: without it the book would wait for
+ * the next WebSocket reconnect, up to a day, while the feed said it was live.  Until
+ * then the symbol counts as resyncing. */
+static void
+retry_depth_later (PerpBinanceFeed *self,
+                   Symbol          *symbol)
+{
+  DepthRetry *retry;
+  guint delay_ms;
+
+  if (self->stopped || self->state == PERP_FEED_STATE_FAILED || symbol->depth_retry_id != 0)
+    return;
+  symbol->depth_failures++;
+  delay_ms = _perp_binance_backoff_delay (symbol->depth_failures, self->params.backoff_initial_ms,
+                                          self->params.backoff_max_ms, g_random_double ());
+  symbol->resyncing = TRUE;
+  set_state (self, PERP_FEED_STATE_RESYNCING, symbol->depth_failures, delay_ms, symbol->name, NULL);
+  retry = g_new (DepthRetry, 1);
+  retry->self = self;
+  retry->symbol = symbol;
+  symbol->depth_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, depth_retry_cb, retry, g_free);
 }
 
 static gboolean
@@ -1437,6 +1488,8 @@ stop_quietly (PerpBinanceFeed *self)
   self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->oi_timer_id, g_source_remove);
+  for (guint i = 0; i < self->symbols->len; i++)
+    g_clear_handle_id (&((Symbol *) g_ptr_array_index (self->symbols, i))->depth_retry_id, g_source_remove);
   if (self->market_ws != NULL)
     {
       g_ptr_array_foreach (self->market_ws, (GFunc) _perp_binance_ws_stop, NULL);

@@ -950,6 +950,44 @@ test_rest_slow (void)
   run_clear (&run);
 }
 
+/* The snapshot a resync asks for fails (HTTP 500): the feed asks again after its
+ * backoff, on the same connection, and says it is resyncing meanwhile. */
+static void
+test_depth_snapshot_fails (void)
+{
+  Run run;
+  guint64 last_u = 0;
+  guint n_depth_requests;
+  guint n_public;
+  g_autoptr(PerpOrderBook) reference = reference_book (&last_u);
+
+  run_init (&run, "BTCUSDT", FALSE, TRUE);
+  run.resync_on_gap = TRUE;
+  run_start (&run);
+  WAIT_UNTIL (&run, is_live (&run) && run.n_depth_snapshots > 0, "LIVE with a depth snapshot");
+  perp_fake_binance_set_pace (run.fake, 1, 10);
+  WAIT_UNTIL (&run, perp_order_book_get_state (run.book) == PERP_BOOK_STATE_LIVE, "the book in sync");
+
+  n_depth_requests = perp_fake_binance_get_n_requests (run.fake, "/fapi/v1/depth");
+  n_public = perp_fake_binance_get_n_connections (run.fake, PERP_FAKE_ENDPOINT_PUBLIC);
+  perp_fake_binance_fail_requests (run.fake, "/fapi/v1/depth", 500, 1, 0);
+  perp_fake_binance_skip_depth_events (run.fake, 1);
+  WAIT_UNTIL (&run, run.n_gaps > 0, "the book to see the gap");
+  WAIT_UNTIL (&run, perp_fake_binance_get_n_requests (run.fake, "/fapi/v1/depth") >= n_depth_requests + 2
+                    && perp_order_book_get_state (run.book) == PERP_BOOK_STATE_LIVE,
+              "the book in sync again after the failed snapshot");
+
+  g_assert_cmpuint (perp_fake_binance_get_n_connections (run.fake, PERP_FAKE_ENDPOINT_PUBLIC), ==, n_public);
+  g_assert_cmpuint (count_state (&run, PERP_FEED_STATE_RESYNCING, NULL), >=, 1);
+  g_assert_cmpuint (count_state (&run, PERP_FEED_STATE_FAILED, NULL), ==, 0);
+  g_assert_cmpint (find_message (&run, "500"), >=, 0);
+  WAIT_UNTIL (&run, perp_fake_binance_is_exhausted (run.fake) && run.last_depth_u == last_u
+                    && perp_order_book_get_state (run.book) == PERP_BOOK_STATE_LIVE,
+              "the book in sync at the end of the capture");
+  g_assert_cmpuint (perp_order_book_get_update_id (run.book), ==, last_u);
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -966,6 +1004,7 @@ main (int   argc,
   g_test_add_func ("/io/feed-faults/candles/duplicate-out-of-order", test_candles_duplicate_out_of_order);
   g_test_add_func ("/io/feed-faults/ws/malformed-frames", test_malformed_frames);
   g_test_add_func ("/io/feed-faults/depth/gap-resync", test_depth_gap);
+  g_test_add_func ("/io/feed-faults/depth/snapshot-fails", test_depth_snapshot_fails);
   g_test_add_func ("/io/feed-faults/rest/429", test_rest_429);
   g_test_add_func ("/io/feed-faults/rest/418", test_rest_418);
   g_test_add_func ("/io/feed-faults/rest/slow", test_rest_slow);
