@@ -540,6 +540,24 @@ test_error_bad_number (void)
   assert_row_error (error_time, PERP_CSV_ERROR_NUMBER, "time.csv", 3, 1);
 }
 
+/* Times before 1970 or past the year 9999 (in milliseconds, or in microseconds) are
+ * corrupt rows: the engines would overflow adding intervals to them. */
+static void
+test_error_time_range (void)
+{
+  static const char *const times[] = { "-60000", "-9223372036854775799", "253402300800000000" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      g_autofree char *csv = g_strdup_printf (HEADER_6 "1672531200000," GOOD_OHLC ",10\n"
+                                              "%s," GOOD_OHLC ",10\n", times[i]);
+      g_autoptr(GError) error = parse_must_fail ("range.csv", csv);
+
+      assert_row_error (error, PERP_CSV_ERROR_NUMBER, "range.csv", 3, 1);
+      assert_contains (error->message, "from 1970 to 9999");
+    }
+}
+
 static void
 test_error_bad_number_file (void)
 {
@@ -1252,6 +1270,7 @@ main (int   argc,
   g_test_add_func ("/io/csv/parse/trailing-blank-line", test_parse_trailing_blank_line);
   g_test_add_func ("/io/csv/parse/bom", test_parse_bom);
   g_test_add_func ("/io/csv/error/bad-number", test_error_bad_number);
+  g_test_add_func ("/io/csv/error/time-range", test_error_time_range);
   g_test_add_func ("/io/csv/error/bad-number-file", test_error_bad_number_file);
   g_test_add_func ("/io/csv/error/column-count", test_error_column_count);
   g_test_add_func ("/io/csv/error/truncated-last-line", test_error_truncated_last_line);

@@ -164,6 +164,8 @@ test_errors_in_fixture (void)
     { 14, "16727904OO000",   NULL, NULL, PERP_CSV_ERROR_NUMBER, 1, "funding_time" },
     { 15, "1672790400000.5", NULL, NULL, PERP_CSV_ERROR_NUMBER, 1, "funding_time" },
     { 16, "",                NULL, NULL, PERP_CSV_ERROR_NUMBER, 1, "funding_time" },
+    { 2,  "-28800000",       NULL, NULL, PERP_CSV_ERROR_NUMBER, 1, "funding_time" },   /* before 1970 */
+    { 17, "253402300800000", NULL, NULL, PERP_CSV_ERROR_NUMBER, 1, "funding_time" },   /* after 9999 */
     { 20, "1672531200000",   NULL, NULL, PERP_CSV_ERROR_NOT_INCREASING, 1, "funding_time" },
     { 30, NULL, NO_FIELD, NULL,     PERP_CSV_ERROR_COLUMN_COUNT, 2, "funding_rate" },
     { 31, NULL, NULL,     "0.0002", PERP_CSV_ERROR_COLUMN_COUNT, 3, "extra" },

@@ -14,6 +14,17 @@ G_BEGIN_DECLS
 #define PERP_MS_PER_HOUR   (G_GINT64_CONSTANT (3600000))
 #define PERP_MS_PER_DAY    (G_GINT64_CONSTANT (86400000))
 
+/* The last millisecond of the year 9999.  Exchange times are milliseconds since 1970;
+ * one outside [0, PERP_TIME_MAX_MS] is corrupt input, not a time to compute with (the
+ * engines add intervals, days and windows to times and would overflow). */
+#define PERP_TIME_MAX_MS   (G_GINT64_CONSTANT (253402300799999))
+
+static inline gboolean
+perp_time_is_valid (gint64 ms)
+{
+  return ms >= 0 && ms <= PERP_TIME_MAX_MS;
+}
+
 /**
  * PerpInterval:
  *

@@ -209,6 +209,35 @@ member_int (JsonObject  *object,
   return node_int (json_object_get_member (object, name), where, path, out, error);
 }
 
+/* A time (Unix ms): an integer in [0, PERP_TIME_MAX_MS]. */
+static gboolean
+node_time (JsonNode    *node,
+           const char  *where,
+           const char  *path,
+           gint64      *out,
+           GError     **error)
+{
+  if (!node_int (node, where, path, out, error))
+    return FALSE;
+  if (!perp_time_is_valid (*out))
+    return fail (error, PERP_TICK_ERROR_NUMBER, where,
+                 "%s: %" G_GINT64_FORMAT " is not a time in milliseconds from 1970 to 9999", path, *out);
+  return TRUE;
+}
+
+static gboolean
+member_time (JsonObject  *object,
+             const char  *where,
+             const char  *prefix,
+             const char  *name,
+             gint64      *out,
+             GError     **error)
+{
+  g_autofree char *path = g_strdup_printf ("%s\"%s\"", prefix, name);
+
+  return node_time (json_object_get_member (object, name), where, path, out, error);
+}
+
 /* ------------------------------------------------------------------ klines */
 
 static gboolean
@@ -244,9 +273,9 @@ decode_kline_row (JsonNode    *row_node,
       g_autofree char *path = g_strdup_printf ("[%u][%u]", i, c);
       JsonNode *node = json_array_get_element (row, c);
 
-      if (c == 0 && !node_int (node, where, path, &candle->open_time, error))
+      if (c == 0 && !node_time (node, where, path, &candle->open_time, error))
         return FALSE;
-      if (c == 6 && !node_int (node, where, path, &close_time, error))
+      if (c == 6 && !node_time (node, where, path, &close_time, error))
         return FALSE;
       if (c == 8 && !node_int (node, where, path, &candle->trade_count, error))
         return FALSE;
@@ -452,11 +481,11 @@ perp_binance_decode_depth (JsonNode           *root,
   /* USDT-M snapshots carry E (and T); spot ones neither. */
   if (json_object_has_member (object, "E"))
     {
-      if (!member_int (object, where, "", "E", &event_time, error))
+      if (!member_time (object, where, "", "E", &event_time, error))
         return FALSE;
     }
   else if (json_object_has_member (object, "T")
-           && !member_int (object, where, "", "T", &event_time, error))
+           && !member_time (object, where, "", "T", &event_time, error))
     {
       return FALSE;
     }
@@ -496,7 +525,7 @@ perp_binance_decode_open_interest (JsonNode    *root,
 
   if ((object = root_object (root, where, "an openInterest", error)) == NULL
       || !member_decimal (object, where, "", "openInterest", FALSE, &oi, error)
-      || !member_int (object, where, "", "time", &t, error))
+      || !member_time (object, where, "", "time", &t, error))
     return FALSE;
 
   if (time != NULL)
@@ -524,8 +553,8 @@ perp_binance_decode_premium_index (JsonNode       *root,
       || !member_decimal (object, where, "", "markPrice", FALSE, &m.mark_price, error)
       || !member_decimal (object, where, "", "indexPrice", FALSE, &m.index_price, error)
       || !member_decimal (object, where, "", "lastFundingRate", TRUE, &m.funding_rate, error)
-      || !member_int (object, where, "", "nextFundingTime", &m.next_funding_time, error)
-      || !member_int (object, where, "", "time", &m.event_time, error))
+      || !member_time (object, where, "", "nextFundingTime", &m.next_funding_time, error)
+      || !member_time (object, where, "", "time", &m.event_time, error))
     return FALSE;
 
   *mark = m;
@@ -567,7 +596,7 @@ perp_binance_decode_funding_rates (JsonNode    *root,
         return fail (error, PERP_TICK_ERROR_FORMAT, where, "[%u] is %s, not a funding rate object",
                      i, _perp_json_describe_node (node));
       object = json_node_get_object (node);
-      if (!member_int (object, where, prefix, "fundingTime", &time, error)
+      if (!member_time (object, where, prefix, "fundingTime", &time, error)
           || !member_decimal (object, where, prefix, "fundingRate", TRUE, &rate, error))
         return FALSE;
       g_array_append_val (t, time);
@@ -601,8 +630,8 @@ perp_binance_decode_ticker_24hr (JsonNode              *root,
       || !member_decimal (object, where, "", "volume", FALSE, &t.volume, error)
       || !member_decimal (object, where, "", "quoteVolume", FALSE, &t.quote_volume, error)
       || !member_decimal (object, where, "", "priceChangePercent", TRUE, &t.price_change_percent, error)
-      || !member_int (object, where, "", "openTime", &t.open_time, error)
-      || !member_int (object, where, "", "closeTime", &t.close_time, error)
+      || !member_time (object, where, "", "openTime", &t.open_time, error)
+      || !member_time (object, where, "", "closeTime", &t.close_time, error)
       || !member_int (object, where, "", "count", &t.count, error))
     return FALSE;
 

@@ -211,7 +211,8 @@ static void
 anchor_clock (PerpBinanceFeed *self,
               gint64           time_ms)
 {
-  if (time_ms <= 0)
+  /* (A time past the year 9999 is corrupt and would overflow exchange_now ().) */
+  if (time_ms <= 0 || !perp_time_is_valid (time_ms))
     return;
   /* Exchange times only move the estimate forward: a late message must not pull
    * it back. */

@@ -452,6 +452,17 @@ parse_row (const Layout  *layout,
                      (int) MIN (fields[idx].end - fields[idx].start, 40), fields[idx].start);
       return FALSE;
     }
+  /* Binance's spot archives switched to microseconds in 2025: a time past the year
+   * 5000 in milliseconds is one of those, whatever its neighbours use. */
+  if (candle->open_time > G_GINT64_CONSTANT (100000000000000))
+    candle->open_time /= 1000;
+  if (!perp_time_is_valid (candle->open_time))
+    {
+      _perp_csv_set_row_error (error, PERP_CSV_ERROR_NUMBER, name, line, idx + 1, "open_time",
+                     "%" G_GINT64_FORMAT " is not a time in milliseconds from 1970 to 9999",
+                     candle->open_time);
+      return FALSE;
+    }
 
   for (guint c = PERP_CANDLE_COLUMN_OPEN; c <= PERP_CANDLE_COLUMN_TAKER_BUY_VOLUME; c++)
     {
@@ -642,16 +653,9 @@ perp_candle_csv_parse_with_options (const char            *name,
             }
         }
 
-      if (parse_row (&layout, fields, n_fields, name, line, &candle, &row_error))
-        {
-          /* Binance's spot archives switched to microseconds in 2025: a time past the
-           * year 5000 in milliseconds is one of those, whatever its neighbours use. */
-          if (candle.open_time > G_GINT64_CONSTANT (100000000000000))
-            candle.open_time /= 1000;
-
-          if (append_row (candles, &layout, &candle, name, line, &row_error))
-            local_report.n_rows++;
-        }
+      if (parse_row (&layout, fields, n_fields, name, line, &candle, &row_error)
+          && append_row (candles, &layout, &candle, name, line, &row_error))
+        local_report.n_rows++;
 
       if (row_error != NULL)
         {

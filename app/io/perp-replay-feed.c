@@ -347,6 +347,8 @@ parse_rest_line (Source      *s,
   s->rest_recv_ms = 0;
   if (recv != NULL && JSON_NODE_HOLDS_VALUE (recv) && json_node_get_value_type (recv) == G_TYPE_INT64)
     s->rest_recv_ms = json_node_get_int (recv) / 1000000;
+  if (!perp_time_is_valid (s->rest_recv_ms))
+    s->rest_recv_ms = 0;
 
   return TRUE;
 }
@@ -364,7 +366,8 @@ rest_time (Source *s)
         {
           JsonNode *t = json_object_get_member (json_node_get_object (data), "time");
 
-          if (t != NULL && JSON_NODE_HOLDS_VALUE (t) && json_node_get_value_type (t) == G_TYPE_INT64)
+          if (t != NULL && JSON_NODE_HOLDS_VALUE (t) && json_node_get_value_type (t) == G_TYPE_INT64
+              && perp_time_is_valid (json_node_get_int (t)))
             return json_node_get_int (t);
         }
     }

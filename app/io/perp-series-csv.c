@@ -178,10 +178,10 @@ perp_series_csv_parse (const char  *name,
           return NULL;
         }
 
-      if (!parse_time (&fields[0], &t))
+      if (!parse_time (&fields[0], &t) || !perp_time_is_valid (t))
         {
           _perp_csv_set_row_error (error, PERP_CSV_ERROR_NUMBER, name, line, 1, series->time_column,
-                         "\"%.*s\" is not a time in milliseconds",
+                         "\"%.*s\" is not a time in milliseconds from 1970 to 9999",
                          (int) MIN (fields[0].end - fields[0].start, 40), fields[0].start);
           return NULL;
         }

@@ -177,11 +177,7 @@ get_int (JsonObject  *object,
   return TRUE;
 }
 
-/* The last millisecond of the year 9999: the exchange's times are milliseconds since
- * 1970, and one far outside that range is a corrupt message, not a time to act on. */
-#define MAX_TIME_MS G_GINT64_CONSTANT (253402300799999)
-
-/* An exchange time (E, T, a kline's t): an integer in [0, MAX_TIME_MS]. */
+/* An exchange time (E, T, a kline's t): an integer in [0, PERP_TIME_MAX_MS]. */
 static gboolean
 get_time (JsonObject  *object,
           const char  *what,
@@ -192,7 +188,7 @@ get_time (JsonObject  *object,
 {
   if (!get_int (object, what, name, out, present, error))
     return FALSE;
-  if ((present == NULL || *present) && (*out < 0 || *out > MAX_TIME_MS))
+  if ((present == NULL || *present) && !perp_time_is_valid (*out))
     {
       g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_NUMBER,
                    "%s: \"%s\" is %" G_GINT64_FORMAT ", not a time in milliseconds from 1970 to 9999",

@@ -473,6 +473,11 @@ test_rest_klines_malformed (void)
     { "[[60000,\"1\",\"1\",\"2\",\"1\",\"1\",119999,\"1\",1,\"1\",\"1\",\"0\"]]",
       "high is below low", PERP_TICK_ERROR_NUMBER },
     { "[17]", "[0] is a number", PERP_TICK_ERROR_FORMAT },
+    /* Times outside 1970-9999: the close-time check would overflow, the engine too. */
+    { "[[9223372036854775707,\"1\",\"1\",\"1\",\"1\",\"1\",9223372036854775806,\"1\",1,\"1\",\"1\",\"0\"]]",
+      "[0][0]: 9223372036854775707 is not a time in milliseconds from 1970 to 9999", PERP_TICK_ERROR_NUMBER },
+    { "[[-60000,\"1\",\"1\",\"1\",\"1\",\"1\",-1,\"1\",1,\"1\",\"1\",\"0\"]]",
+      "[0][0]: -60000 is not a time", PERP_TICK_ERROR_NUMBER },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -671,6 +676,16 @@ test_rest_small_malformed (void)
   g_assert_false (perp_binance_decode_funding_rates (fr2, "GET /fr", times, rates, &error));
   g_assert_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_FORMAT);
   assert_contains (error->message, "[0].\"fundingTime\": \"1\" is not an integer");
+  g_clear_error (&error);
+
+  /* A time past the year 9999 would push the feed's clock out of range. */
+  {
+    g_autoptr(JsonNode) far = parse ("{\"openInterest\":\"12\",\"time\":9223372036854775807}");
+
+    g_assert_false (perp_binance_decode_open_interest (far, "GET /oi", &time, &value, &error));
+    g_assert_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_NUMBER);
+    assert_contains (error->message, "GET /oi: \"time\": 9223372036854775807 is not a time");
+  }
 }
 
 static void
