@@ -419,6 +419,16 @@ source_advance (PerpReplayFeed *self,
       line = perp_tick_reader_next_line (s->reader, &length, &error);
       if (line == NULL)
         {
+          /* A recording cut short ends without an error; the reader counted it. */
+          if (error == NULL && perp_tick_reader_get_n_skipped (s->reader) > 0)
+            {
+              if (self->n_skipped == 0)
+                {
+                  g_free (self->first_skipped);
+                  self->first_skipped = g_strdup (perp_tick_reader_get_first_skipped (s->reader));
+                }
+              self->n_skipped += perp_tick_reader_get_n_skipped (s->reader);
+            }
           g_clear_pointer (&s->reader, perp_tick_reader_free);
           if (error != NULL && !skip_or_fail (self, error))
             return FALSE;
