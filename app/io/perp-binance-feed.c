@@ -64,6 +64,7 @@ typedef struct
   gint64  next_funding;   /* the mark price stream's next settlement time, 0 before one */
   guint   depth_retry_id; /* a failed depth snapshot's retry, scheduled */
   guint   depth_failures; /* failed depth snapshots in a row */
+  guint   oi_pending : 1; /* an open-interest poll is queued or in flight */
 } Symbol;
 
 struct _PerpBinanceFeed
@@ -819,6 +820,8 @@ small_fetched_cb (GObject      *source,
 
   self = call->self;
   symbol = call->symbol;
+  if (call->kind == CALL_OPEN_INTEREST)
+    symbol->oi_pending = FALSE;
 
   if (body != NULL)
     {
@@ -1008,8 +1011,17 @@ oi_poll_cb (gpointer data)
 {
   PerpBinanceFeed *self = data;
 
+  /* Not again for a symbol whose last poll still waits: with many symbols or a short
+   * period the queue would grow without end and delay depth resyncs behind it. */
   for (guint i = 0; i < self->symbols->len; i++)
-    small_call (self, g_ptr_array_index (self->symbols, i), CALL_OPEN_INTEREST, FALSE, FALSE);
+    {
+      Symbol *symbol = g_ptr_array_index (self->symbols, i);
+
+      if (symbol->oi_pending)
+        continue;
+      symbol->oi_pending = TRUE;
+      small_call (self, symbol, CALL_OPEN_INTEREST, FALSE, FALSE);
+    }
 
   return G_SOURCE_CONTINUE;
 }

@@ -51,6 +51,10 @@ void   _perp_binance_weight_answer   (PerpBinanceWeight *weight,
 gint64 _perp_binance_weight_delay    (const PerpBinanceWeight *weight,
                                       gint64             now_ms,
                                       guint              request_weight);
+/* How long (ms) to wait after an HTTP 429: Retry-After (@retry_after_s >= 0) when
+ * given, else into the next minute (Binance counts weight per minute), never 0. */
+gint64 _perp_binance_rate_limit_delay (gint64           retry_after_s,
+                                      gint64             now_ms);
 /* The weight used in the current minute, as far as we know. */
 guint  _perp_binance_weight_used     (const PerpBinanceWeight *weight,
                                       gint64             now_ms);

@@ -39,6 +39,13 @@ minute_of (gint64 now_ms)
   return perp_floor_div (now_ms, PERP_MS_PER_MINUTE);
 }
 
+/* One millisecond into the next minute, so that Binance has rolled too. */
+static gint64
+ms_to_next_minute (gint64 now_ms)
+{
+  return (minute_of (now_ms) + 1) * PERP_MS_PER_MINUTE - now_ms + 1;
+}
+
 void
 _perp_binance_weight_init (PerpBinanceWeight *weight,
                            guint              budget)
@@ -109,8 +116,16 @@ _perp_binance_weight_delay (const PerpBinanceWeight *weight,
   if (request_weight > weight->budget && used == 0 && weight->in_flight == 0)
     return 0;
 
-  /* One millisecond into the next minute, so that Binance has rolled too. */
-  return (minute_of (now_ms) + 1) * PERP_MS_PER_MINUTE - now_ms + 1;
+  return ms_to_next_minute (now_ms);
+}
+
+gint64
+_perp_binance_rate_limit_delay (gint64 retry_after_s,
+                                gint64 now_ms)
+{
+  /* Not the weight's own delay: with no weight known to be used it would be 0, and a
+   * request retried at once after a 429 is how a client earns a 418 ban. */
+  return retry_after_s >= 0 ? retry_after_s * 1000 : ms_to_next_minute (now_ms);
 }
 
 /**
@@ -568,9 +583,7 @@ request_sent_cb (GObject      *source,
       gint64 delay_ms;
       g_autofree char *why = NULL;
 
-      /* Without Retry-After, the window Binance counts in ends with the minute. */
-      delay_ms = retry_after >= 0 ? retry_after * 1000
-                                  : _perp_binance_weight_delay (&self->weight, wall_ms (), G_MAXUINT / 2);
+      delay_ms = _perp_binance_rate_limit_delay (retry_after, wall_ms ());
       self->paused_until = g_get_monotonic_time () + delay_ms * 1000;
       why = g_strdup_printf ("rate limited by Binance (HTTP 429) on %s: waiting %" G_GINT64_FORMAT " s%s",
                              req->label, (delay_ms + 999) / 1000,

@@ -57,6 +57,13 @@ test_weight (void)
   g_assert_cmpint (_perp_binance_weight_delay (&w, t, 3), ==, minute + PERP_MS_PER_MINUTE - t + 1);
   g_assert_cmpint (_perp_binance_weight_delay (&w, minute + 59999, 3), ==, 2);
 
+  /* After a 429: Retry-After when given; without it, into the next minute even when
+   * no weight is known to be used (a retry at once would be hammering). */
+  g_assert_cmpint (_perp_binance_rate_limit_delay (3, t), ==, 3000);
+  g_assert_cmpint (_perp_binance_rate_limit_delay (0, t), ==, 0);
+  g_assert_cmpint (_perp_binance_rate_limit_delay (-1, t), ==, minute + PERP_MS_PER_MINUTE - t + 1);
+  g_assert_cmpint (_perp_binance_rate_limit_delay (-1, minute), ==, PERP_MS_PER_MINUTE + 1);
+
   /* In flight counts too. */
   w.in_flight = 2;
   g_assert_cmpint (_perp_binance_weight_delay (&w, t, 1), >, 0);

@@ -55,6 +55,10 @@ typedef struct
 
   /* The expected candles (the fixture, read by the core CSV reader). */
   PerpCandles     *fixture;
+
+  /* Set before run_start () to poll open interest (0: never) or wait longer for REST. */
+  guint            oi_poll_s;
+  guint            request_timeout_s;
 } Run;
 
 static gboolean
@@ -245,13 +249,13 @@ run_start (Run *run)
   params.ws_url_market = g_strdup (perp_fake_binance_get_ws_url_market (run->fake));
   params.ws_url_public = g_strdup (perp_fake_binance_get_ws_url_public (run->fake));
   params.weight_budget = 2400;
-  params.request_timeout_s = 1;
+  params.request_timeout_s = run->request_timeout_s > 0 ? run->request_timeout_s : 1;
   params.keepalive_s = 1;
   params.backoff_initial_ms = 50;
   params.backoff_max_ms = 400;
   params.rotate_after_s = 0;
   params.backfill_candles = BACKFILL;
-  params.oi_poll_s = 0;
+  params.oi_poll_s = run->oi_poll_s;
   params.depth_limit = 1000;
 
   run->feed = perp_binance_feed_new (&params, symbols, intervals, G_N_ELEMENTS (intervals));
@@ -988,6 +992,29 @@ test_depth_snapshot_fails (void)
   run_clear (&run);
 }
 
+/* Open interest polled every second while Binance takes 3 s to answer: one poll at a
+ * time per symbol, not a queue growing by one a second. */
+static void
+test_oi_poll_waits (void)
+{
+  Run run;
+  gint64 t0;
+
+  run_init (&run, "FILUSDT", TRUE, FALSE);
+  run.oi_poll_s = 1;
+  run.request_timeout_s = 10;
+  perp_fake_binance_delay_requests (run.fake, "/fapi/v1/openInterest", 3000, 100);
+  run_start (&run);
+  WAIT_UNTIL (&run, perp_fake_binance_get_n_requests (run.fake, "/fapi/v1/openInterest") >= 1,
+              "the first open-interest poll");
+  t0 = g_get_monotonic_time ();
+  WAIT_UNTIL (&run, g_get_monotonic_time () - t0 > 2500 * 1000, "2.5 s of polls");
+  g_assert_cmpuint (perp_fake_binance_get_n_requests (run.fake, "/fapi/v1/openInterest"), ==, 1);
+  WAIT_UNTIL (&run, perp_fake_binance_get_n_requests (run.fake, "/fapi/v1/openInterest") >= 2,
+              "the next poll once the first was answered");
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1005,6 +1032,7 @@ main (int   argc,
   g_test_add_func ("/io/feed-faults/ws/malformed-frames", test_malformed_frames);
   g_test_add_func ("/io/feed-faults/depth/gap-resync", test_depth_gap);
   g_test_add_func ("/io/feed-faults/depth/snapshot-fails", test_depth_snapshot_fails);
+  g_test_add_func ("/io/feed-faults/rest/oi-poll-waits", test_oi_poll_waits);
   g_test_add_func ("/io/feed-faults/rest/429", test_rest_429);
   g_test_add_func ("/io/feed-faults/rest/418", test_rest_418);
   g_test_add_func ("/io/feed-faults/rest/slow", test_rest_slow);
