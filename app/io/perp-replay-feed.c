@@ -375,6 +375,27 @@ rest_time (Source *s)
   return s->rest_recv_ms;
 }
 
+/* How far a message's own time may be from when it was recorded.  A source's time
+ * only moves forward (the replay is paced on it), so one corrupt time years ahead
+ * would hold every later line back for ever. */
+#define MAX_RECV_GAP_MS (PERP_MS_PER_DAY)
+
+static gboolean
+event_time_believable (const PerpTickEvent  *event,
+                       GError              **error)
+{
+  gint64 t = perp_tick_event_time (event);
+  gint64 recv_ms = event->recv_ns / 1000000;
+
+  if (t <= 0 || recv_ms <= 0 || ABS (t - recv_ms) <= MAX_RECV_GAP_MS)
+    return TRUE;
+  g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_NUMBER,
+               "event time %" G_GINT64_FORMAT " is %.1f days from when the line was recorded "
+               "(recv_ns %" G_GINT64_FORMAT "): a corrupt time", t, ABS (t - recv_ms) / (double) PERP_MS_PER_DAY,
+               event->recv_ns);
+  return FALSE;
+}
+
 /* Reads the source's next event into its pending slot (PENDING_NONE at the end).
  * Returns FALSE when the feed failed. */
 static gboolean
@@ -440,7 +461,8 @@ source_advance (PerpReplayFeed *self,
         continue;
 
       if (perp_tick_decoder_decode (s->decoder, line, (gssize) length, &s->event, &error)
-          && s->event.kind != PERP_TICK_OTHER)
+          && s->event.kind != PERP_TICK_OTHER
+          && event_time_believable (&s->event, &error))
         {
           s->pending = PENDING_TICK;
           t = perp_tick_event_time (&s->event);

@@ -826,6 +826,63 @@ test_malformed_lenient (void)
   event_log_clear (&log);
 }
 
+/* A line whose own time is years from when it was recorded (here the year 9999): the
+ * source's clock only moves forward, so taken as it is every later line would wait for
+ * it.  An error naming the line; in lenient mode a skipped line, and the rest plays. */
+static void
+test_corrupt_time (void)
+{
+  g_autofree char *fixture = perp_test_fixture_path ("ticks_usdm_BTCUSDT_head.jsonl");
+  g_autofree char *dir = g_dir_make_tmp ("perp-replay-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "binance_usdm_BTCUSDT_corrupt.jsonl", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *where = g_strdup_printf ("%s:3: ", path);
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GRegex) time_re = g_regex_new ("\"([ET])\":[0-9]+", 0, 0, NULL);
+  char *changed;
+
+  g_assert_true (g_file_get_contents (fixture, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  changed = g_regex_replace (time_re, lines[2], -1, 0, "\"\\1\":253402300799999", 0, NULL);
+  g_assert_cmpstr (changed, !=, lines[2]);
+  g_free (lines[2]);
+  lines[2] = changed;
+  g_clear_pointer (&text, g_free);
+  text = g_strjoinv ("\n", lines);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+
+  for (guint lenient = 0; lenient < 2; lenient++)
+    {
+      g_autoptr(PerpReplayFeed) feed = perp_replay_feed_new ();
+      g_autoptr(GError) error = NULL;
+      gint64 start = g_get_monotonic_time ();
+      EventLog log;
+
+      perp_replay_feed_set_lenient (feed, lenient);
+      perp_replay_feed_add_file (feed, path, &error);
+      g_assert_no_error (error);
+      perp_replay_feed_set_speed (feed, 1000);   /* paced: a time stuck in 9999 would stall it */
+      event_log_init (&log, PERP_FEED (feed));
+      run_to_end (feed, &log);
+      if (lenient)
+        {
+          g_assert_cmpint (log.last_state, ==, PERP_FEED_STATE_FINISHED);
+          g_assert_cmpuint (perp_replay_feed_get_n_skipped (feed), ==, 1);
+          g_assert_true (g_str_has_prefix (perp_replay_feed_get_first_skipped (feed), where));
+          g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
+        }
+      else
+        {
+          g_assert_cmpint (log.last_state, ==, PERP_FEED_STATE_FAILED);
+          g_assert_true (g_str_has_prefix (log.message, where));
+          g_assert_nonnull (strstr (log.message, "days from when the line was recorded"));
+        }
+      event_log_clear (&log);
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static void
 test_bad_files (void)
 {
@@ -1023,6 +1080,7 @@ main (int   argc,
   g_test_add_func ("/io/replay/malformed/fails", test_malformed_fails);
   g_test_add_func ("/io/replay/malformed/lenient", test_malformed_lenient);
   g_test_add_func ("/io/replay/bad-files", test_bad_files);
+  g_test_add_func ("/io/replay/malformed/corrupt-time", test_corrupt_time);
 
   return g_test_run ();
 }
