@@ -1469,7 +1469,18 @@ add_one (PerpReplayFeed  *self,
 {
   *added = FALSE;
 
-  if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".csv.gz"))
+  /* The CSV loaders map the file as text: a compressed one would read as garbage.  In
+   * a folder it is passed over as any file the replay does not read. */
+  if (g_str_has_suffix (path, ".csv.gz"))
+    {
+      if (from_directory)
+        return TRUE;
+      g_set_error (error, PERP_REPLAY_ERROR, PERP_REPLAY_ERROR_NAME,
+                   "%s: compressed CSVs are not read; decompress it first (gunzip -k)", path);
+      return FALSE;
+    }
+
+  if (g_str_has_suffix (path, ".csv"))
     {
       g_autofree char *symbol = perp_guess_symbol_from_path (path);
       PerpInterval interval = symbol != NULL ? interval_from_name (path, symbol) : PERP_INTERVAL_UNKNOWN;

@@ -893,6 +893,7 @@ test_bad_files (void)
   g_autofree char *text = g_build_filename (dir, "notes.txt", NULL);
   g_autofree char *missing = g_build_filename (dir, "binance_usdm_BTCUSDT_x.jsonl.gz", NULL);
   g_autofree char *bad_csv = g_build_filename (dir, "BTCUSDT_5m_bad.csv", NULL);
+  g_autofree char *gz_csv = g_build_filename (dir, "BTCUSDT_5m_2024.csv.gz", NULL);
   g_autofree char *csv_src = perp_test_fixture_path (BTC_5M);
 
   g_assert_no_error (error);
@@ -912,6 +913,14 @@ test_bad_files (void)
 
   g_assert_false (perp_replay_feed_add_file (feed, text, &error));
   g_assert_error (error, PERP_REPLAY_ERROR, PERP_REPLAY_ERROR_KIND);
+  g_clear_error (&error);
+
+  /* A compressed CSV is refused by name, not read as text (a header error). */
+  g_file_set_contents (gz_csv, "\x1f\x8b\x08\x00 not really gzip", -1, &error);
+  g_assert_no_error (error);
+  g_assert_false (perp_replay_feed_add_file (feed, gz_csv, &error));
+  g_assert_error (error, PERP_REPLAY_ERROR, PERP_REPLAY_ERROR_NAME);
+  g_assert_nonnull (strstr (error->message, "decompress it first"));
   g_clear_error (&error);
 
   /* A CSV row with a bad number: FILE:LINE from the loader. */
@@ -942,6 +951,7 @@ test_bad_files (void)
 
   g_remove (unnamed);
   g_remove (text);
+  g_remove (gz_csv);
   g_rmdir (dir);
 }
 
