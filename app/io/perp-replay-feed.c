@@ -375,10 +375,11 @@ rest_time (Source *s)
   return s->rest_recv_ms;
 }
 
-/* How far a message's own time may be from when it was recorded.  A source's time
- * only moves forward (the replay is paced on it), so one corrupt time years ahead
- * would hold every later line back for ever. */
-#define MAX_RECV_GAP_MS (PERP_MS_PER_DAY)
+/* How far a message's own time may be after the moment it was recorded (clocks
+ * disagree, but not by a day).  A source's time only moves forward (the replay is
+ * paced on it), so one corrupt time years ahead would hold every later line back for
+ * ever.  (Times before the recording are harmless: they do not move the clock.) */
+#define MAX_AHEAD_OF_RECV_MS (PERP_MS_PER_DAY)
 
 static gboolean
 event_time_believable (const PerpTickEvent  *event,
@@ -387,11 +388,11 @@ event_time_believable (const PerpTickEvent  *event,
   gint64 t = perp_tick_event_time (event);
   gint64 recv_ms = event->recv_ns / 1000000;
 
-  if (t <= 0 || recv_ms <= 0 || ABS (t - recv_ms) <= MAX_RECV_GAP_MS)
+  if (t <= 0 || recv_ms <= 0 || t - recv_ms <= MAX_AHEAD_OF_RECV_MS)
     return TRUE;
   g_set_error (error, PERP_TICK_ERROR, PERP_TICK_ERROR_NUMBER,
-               "event time %" G_GINT64_FORMAT " is %.1f days from when the line was recorded "
-               "(recv_ns %" G_GINT64_FORMAT "): a corrupt time", t, ABS (t - recv_ms) / (double) PERP_MS_PER_DAY,
+               "event time %" G_GINT64_FORMAT " is %.1f days after the line was recorded "
+               "(recv_ns %" G_GINT64_FORMAT "): a corrupt time", t, (t - recv_ms) / (double) PERP_MS_PER_DAY,
                event->recv_ns);
   return FALSE;
 }

@@ -989,6 +989,17 @@ test_depth_snapshot_fails (void)
                     && perp_order_book_get_state (run.book) == PERP_BOOK_STATE_LIVE,
               "the book in sync at the end of the capture");
   g_assert_cmpuint (perp_order_book_get_update_id (run.book), ==, last_u);
+  /* The resynced book is the exchange's book. */
+  for (PerpBookSide side = PERP_BOOK_BID; side <= PERP_BOOK_ASK; side++)
+    for (guint i = 0; i < 100; i++)
+      {
+        PerpPriceLevel got, want;
+
+        g_assert_true (perp_order_book_get_level (run.book, side, i, &got));
+        g_assert_true (perp_order_book_get_level (reference, side, i, &want));
+        g_assert_cmpint (got.price_key, ==, want.price_key);
+        g_assert_cmpfloat (got.qty, ==, want.qty);
+      }
   run_clear (&run);
 }
 

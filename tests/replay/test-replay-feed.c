@@ -826,7 +826,7 @@ test_malformed_lenient (void)
   event_log_clear (&log);
 }
 
-/* A line whose own time is years from when it was recorded (here the year 9999): the
+/* A line whose own time is years after it was recorded (here the year 9999): the
  * source's clock only moves forward, so taken as it is every later line would wait for
  * it.  An error naming the line; in lenient mode a skipped line, and the rest plays. */
 static void
@@ -875,7 +875,7 @@ test_corrupt_time (void)
         {
           g_assert_cmpint (log.last_state, ==, PERP_FEED_STATE_FAILED);
           g_assert_true (g_str_has_prefix (log.message, where));
-          g_assert_nonnull (strstr (log.message, "days from when the line was recorded"));
+          g_assert_nonnull (strstr (log.message, "days after the line was recorded"));
         }
       event_log_clear (&log);
     }
