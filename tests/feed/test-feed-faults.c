@@ -795,6 +795,24 @@ reference_book (guint64 *last_u)
   return book;
 }
 
+/* The best @n levels a side of @book are @reference's. */
+static void
+assert_same_levels (const PerpOrderBook *book,
+                    const PerpOrderBook *reference,
+                    guint                n)
+{
+  for (PerpBookSide side = PERP_BOOK_BID; side <= PERP_BOOK_ASK; side++)
+    for (guint i = 0; i < n; i++)
+      {
+        PerpPriceLevel got, want;
+
+        g_assert_true (perp_order_book_get_level (book, side, i, &got));
+        g_assert_true (perp_order_book_get_level (reference, side, i, &want));
+        g_assert_cmpint (got.price_key, ==, want.price_key);
+        g_assert_cmpfloat (got.qty, ==, want.qty);
+      }
+}
+
 static void
 test_depth_gap (void)
 {
@@ -824,16 +842,7 @@ test_depth_gap (void)
   g_assert_cmpuint (perp_order_book_get_update_id (run.book), ==, last_u);
   g_assert_cmpint (perp_order_book_check (run.book, 0, 0) & ~PERP_BOOK_HEALTH_STALE, ==, PERP_BOOK_HEALTH_OK);
   /* The resynced book is the exchange's book: the best 500 levels a side. */
-  for (PerpBookSide side = PERP_BOOK_BID; side <= PERP_BOOK_ASK; side++)
-    for (guint i = 0; i < 500; i++)
-      {
-        PerpPriceLevel got, want;
-
-        g_assert_true (perp_order_book_get_level (run.book, side, i, &got));
-        g_assert_true (perp_order_book_get_level (reference, side, i, &want));
-        g_assert_cmpint (got.price_key, ==, want.price_key);
-        g_assert_cmpfloat (got.qty, ==, want.qty);
-      }
+  assert_same_levels (run.book, reference, 500);
   run_clear (&run);
 }
 
@@ -990,16 +999,7 @@ test_depth_snapshot_fails (void)
               "the book in sync at the end of the capture");
   g_assert_cmpuint (perp_order_book_get_update_id (run.book), ==, last_u);
   /* The resynced book is the exchange's book. */
-  for (PerpBookSide side = PERP_BOOK_BID; side <= PERP_BOOK_ASK; side++)
-    for (guint i = 0; i < 100; i++)
-      {
-        PerpPriceLevel got, want;
-
-        g_assert_true (perp_order_book_get_level (run.book, side, i, &got));
-        g_assert_true (perp_order_book_get_level (reference, side, i, &want));
-        g_assert_cmpint (got.price_key, ==, want.price_key);
-        g_assert_cmpfloat (got.qty, ==, want.qty);
-      }
+  assert_same_levels (run.book, reference, 500);
   run_clear (&run);
 }
 
