@@ -795,6 +795,18 @@ reference_book (guint64 *last_u)
   return book;
 }
 
+/* A BTCUSDT run with ticks whose book is live and in sync, resyncing on gaps. */
+static void
+start_synced (Run *run)
+{
+  run_init (run, "BTCUSDT", FALSE, TRUE);
+  run->resync_on_gap = TRUE;
+  run_start (run);
+  WAIT_UNTIL (run, is_live (run) && run->n_depth_snapshots > 0, "LIVE with a depth snapshot");
+  perp_fake_binance_set_pace (run->fake, 1, 10);
+  WAIT_UNTIL (run, perp_order_book_get_state (run->book) == PERP_BOOK_STATE_LIVE, "the book in sync");
+}
+
 /* The best @n levels a side of @book are @reference's. */
 static void
 assert_same_levels (const PerpOrderBook *book,
@@ -822,12 +834,7 @@ test_depth_gap (void)
   guint n_depth_requests;
 
   reference = reference_book (&last_u);
-  run_init (&run, "BTCUSDT", FALSE, TRUE);
-  run.resync_on_gap = TRUE;
-  run_start (&run);
-  WAIT_UNTIL (&run, is_live (&run) && run.n_depth_snapshots > 0, "LIVE with a depth snapshot");
-  perp_fake_binance_set_pace (run.fake, 1, 10);
-  WAIT_UNTIL (&run, perp_order_book_get_state (run.book) == PERP_BOOK_STATE_LIVE, "the book in sync");
+  start_synced (&run);
 
   n_depth_requests = perp_fake_binance_get_n_requests (run.fake, "/fapi/v1/depth");
   perp_fake_binance_skip_depth_events (run.fake, 1);
@@ -974,12 +981,7 @@ test_depth_snapshot_fails (void)
   guint n_public;
   g_autoptr(PerpOrderBook) reference = reference_book (&last_u);
 
-  run_init (&run, "BTCUSDT", FALSE, TRUE);
-  run.resync_on_gap = TRUE;
-  run_start (&run);
-  WAIT_UNTIL (&run, is_live (&run) && run.n_depth_snapshots > 0, "LIVE with a depth snapshot");
-  perp_fake_binance_set_pace (run.fake, 1, 10);
-  WAIT_UNTIL (&run, perp_order_book_get_state (run.book) == PERP_BOOK_STATE_LIVE, "the book in sync");
+  start_synced (&run);
 
   n_depth_requests = perp_fake_binance_get_n_requests (run.fake, "/fapi/v1/depth");
   n_public = perp_fake_binance_get_n_connections (run.fake, PERP_FAKE_ENDPOINT_PUBLIC);
