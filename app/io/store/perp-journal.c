@@ -313,7 +313,11 @@ static void
 db_release (PerpJournal  *self,
             sqlite3_stmt *stmt)
 {
-  const char *sql = sqlite3_sql (stmt);
+  const char *sql;
+
+  if (stmt == NULL)  /* a prepare that failed */
+    return;
+  sql = sqlite3_sql (stmt);
 
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
