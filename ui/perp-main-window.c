@@ -1302,20 +1302,40 @@ plan_copied_activate (GSimpleAction *action,
   perp_main_window_add_toast (PERP_MAIN_WINDOW (user_data), _("Trade plan copied"));
 }
 
+/* Where the symbol shown is in the list as filtered and sorted, or
+ * GTK_INVALID_LIST_POSITION when the search hides it. */
+static guint
+symbol_position (PerpMainWindow *self)
+{
+  GListModel *model = G_LIST_MODEL (self->selection);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PerpSymbolItem) item = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (perp_symbol_item_get_symbol (item), self->symbol) == 0)
+        return i;
+    }
+  return GTK_INVALID_LIST_POSITION;
+}
+
 static void
 move_symbol (PerpMainWindow *self,
              int         delta)
 {
   GListModel *model = G_LIST_MODEL (self->selection);
   guint n = g_list_model_get_n_items (model);
-  guint pos = gtk_single_selection_get_selected (self->selection);
+  guint pos = symbol_position (self);
   g_autoptr(PerpSymbolItem) item = NULL;
 
   if (n == 0)
     return;
 
+  /* From the symbol shown, not the selected row: a search may have left none. When
+   * the search hides the symbol shown, the first (or last) one listed. */
   if (pos == GTK_INVALID_LIST_POSITION)
-    pos = 0;
+    pos = delta > 0 ? 0 : n - 1;
   else
     pos = (guint) (((int) pos + delta + (int) n) % (int) n);
 
@@ -1436,6 +1456,8 @@ search_changed_cb (PerpMainWindow     *self,
                    GtkSearchEntry *entry)
 {
   gtk_string_filter_set_search (self->filter, gtk_editable_get_text (GTK_EDITABLE (entry)));
+  /* Filtering drops the selected row; the symbol shown is selected again when listed. */
+  sync_selection (self);
 }
 
 static void
@@ -1470,17 +1492,7 @@ search_stop_cb (PerpMainWindow     *self,
 static void
 sync_selection (PerpMainWindow *self)
 {
-  GListModel *model = G_LIST_MODEL (self->selection);
-  guint n = g_list_model_get_n_items (model);
-  guint found = GTK_INVALID_LIST_POSITION;
-
-  for (guint i = 0; i < n && found == GTK_INVALID_LIST_POSITION; i++)
-    {
-      g_autoptr(PerpSymbolItem) item = g_list_model_get_item (model, i);
-
-      if (g_strcmp0 (perp_symbol_item_get_symbol (item), self->symbol) == 0)
-        found = i;
-    }
+  guint found = symbol_position (self);
 
   if (gtk_single_selection_get_selected (self->selection) == found)
     return;

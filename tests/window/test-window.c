@@ -336,6 +336,24 @@ test_local_time (void)
   g_assert_cmpstr (title, ==, "Time (UTC)");
 }
 
+/* The first widget of @type under @widget, depth first. */
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_symbol_list (void)
 {
@@ -384,6 +402,33 @@ test_symbol_list (void)
     g_assert_cmpuint (pos, !=, GTK_INVALID_LIST_POSITION);
     selected = g_list_model_get_item (model, pos);
     g_assert_cmpstr (perp_symbol_item_get_symbol (selected), ==, "BTCUSDT");
+  }
+
+  /* A search that hid the row and was cleared again: the row of the symbol shown is
+   * selected again, and next/previous symbol move from it (they did nothing before). */
+  {
+    GtkWidget *entry = find_descendant (GTK_WIDGET (fx.window), GTK_TYPE_SEARCH_ENTRY);
+    g_autoptr(PerpSymbolItem) selected = NULL;
+    guint pos;
+
+    g_assert_nonnull (entry);
+    gtk_editable_set_text (GTK_EDITABLE (entry), "ETH");
+    g_signal_emit_by_name (entry, "search-changed");
+    iterate_pending ();
+    g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+    gtk_editable_set_text (GTK_EDITABLE (entry), "");
+    g_signal_emit_by_name (entry, "search-changed");
+    iterate_pending ();
+    g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+    pos = gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (model));
+    g_assert_cmpuint (pos, !=, GTK_INVALID_LIST_POSITION);
+    selected = g_list_model_get_item (model, pos);
+    g_assert_cmpstr (perp_symbol_item_get_symbol (selected), ==, "BTCUSDT");
+
+    activate ("next-symbol", NULL);
+    g_assert_cmpstr (perp_main_window_get_symbol (fx.window), ==, "ETHUSDT");
+    activate ("previous-symbol", NULL);
+    g_assert_cmpstr (perp_main_window_get_symbol (fx.window), ==, "BTCUSDT");
   }
 }
 
