@@ -1959,6 +1959,9 @@ perp_main_window_init (PerpMainWindow *self)
   update_status (self);
   update_play_state (self);
   reload_chart (self);
+  /* The chart has the keys at start (arrows, zoom; Space reaches the play shortcut),
+   * not the first button of the header bar. */
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->chart));
 }
 
 /**

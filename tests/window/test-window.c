@@ -432,6 +432,20 @@ test_symbol_list (void)
   }
 }
 
+/* At start the chart has the keyboard (its arrows and zoom keys; Space goes on to the
+ * play shortcut), not the header bar's first button; the header's buttons do not take
+ * it away when clicked. */
+static void
+test_focus_on_chart (void)
+{
+  GtkWidget *chart = GTK_WIDGET (perp_main_window_get_chart (fx.window));
+  GtkWidget *search = find_descendant (GTK_WIDGET (fx.window), GTK_TYPE_TOGGLE_BUTTON);
+
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (fx.window)) == chart);
+  g_assert_nonnull (search);
+  g_assert_false (gtk_widget_get_focus_on_click (search));
+}
+
 static void
 test_status_finished (void)
 {
@@ -755,6 +769,7 @@ main (int   argc,
 
   setup_fixture ();
 
+  g_test_add_func ("/window/focus/chart-at-start", test_focus_on_chart);
   g_test_add_func ("/window/status/replay-finished", test_status_finished);
   g_test_add_func ("/window/symbol/switch-by-action", test_symbol_switch);
   g_test_add_func ("/window/symbol/unknown-ignored", test_symbol_unknown_ignored);

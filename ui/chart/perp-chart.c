@@ -455,6 +455,8 @@ drag_begin_cb (PerpChart      *self,
                double          y,
                GtkGestureDrag *drag)
 {
+  /* A press on the chart (a click is a drag that does not move) gives it the keys. */
+  gtk_widget_grab_focus (GTK_WIDGET (self));
   perp_viewport_get_time_range (self->viewport, &self->drag_t0, &self->drag_t1);
 }
 

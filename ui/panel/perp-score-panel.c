@@ -638,6 +638,9 @@ perp_score_panel_init (PerpScorePanel *self)
   gtk_widget_add_css_class (copy_button, "flat");
   gtk_widget_set_valign (copy_button, GTK_ALIGN_END);
   gtk_widget_set_tooltip_text (copy_button, _("Copy the plan as text"));
+  /* A tooltip is only the description (GTK 4.8): screen readers need the label. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (copy_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Copy the plan as text"), -1);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (copy_button), "panel.copy-plan");
   gtk_box_append (GTK_BOX (plan_header), copy_button);
   gtk_box_append (GTK_BOX (self->box), plan_header);
