@@ -417,7 +417,8 @@ update_count (PerpJournalView *self)
   if (self->journal == NULL)
     {
       adw_status_page_set_title (self->empty_page, _("No Journal"));
-      adw_status_page_set_description (self->empty_page, _("The signal journal could not be opened."));
+      adw_status_page_set_description (self->empty_page,
+                                       _("No signal journal is open: signals are not being journaled."));
       gtk_stack_set_visible_child_name (self->stack, "empty");
     }
   else if (total == 0)

@@ -454,7 +454,7 @@ perp_stats_view_set_journal (PerpStatsView *self,
     {
       adw_status_page_set_title (ADW_STATUS_PAGE (self->empty_page), _("No Journal"));
       adw_status_page_set_description (ADW_STATUS_PAGE (self->empty_page),
-                                       _("The signal journal could not be opened."));
+                                       _("No signal journal is open: signals are not being journaled."));
       gtk_stack_set_visible_child (GTK_STACK (self->stack), self->empty_page);
       return;
     }
