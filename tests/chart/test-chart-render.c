@@ -929,6 +929,63 @@ test_liq_profile (void)
   g_assert_cmpuint (checked, >, 50);
 }
 
+/* Ticks in local time stay on the clock's round hours (and midnights) across both
+ * daylight-saving changes of a year, one hour closer or further apart in UTC; in UTC
+ * they are evenly spaced. */
+static void
+test_time_ticks_dst (void)
+{
+  static const struct { const char *from; gint64 step; } cases[] = {
+    { "2024-03-30T00:00:00Z", 4 * PERP_MS_PER_HOUR },   /* spring: 02:00 CET -> 03:00 CEST */
+    { "2024-10-26T00:00:00Z", 4 * PERP_MS_PER_HOUR },   /* autumn: 03:00 CEST -> 02:00 CET */
+    { "2024-03-29T00:00:00Z", PERP_MS_PER_HOUR },
+    { "2024-10-25T00:00:00Z", PERP_MS_PER_DAY },
+  };
+  g_autofree char *saved_tz = g_strdup (g_getenv ("TZ"));
+
+  g_setenv ("TZ", "Europe/Berlin", TRUE);
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    for (guint utc = 0; utc < 2; utc++)
+      {
+        g_autoptr(GDateTime) start = g_date_time_new_from_iso8601 (cases[c].from, NULL);
+        gint64 from = g_date_time_to_unix (start) * 1000 + 7 * 60000;   /* off the grid */
+        gint64 to = from + 4 * PERP_MS_PER_DAY;
+        gint64 step = cases[c].step;
+        gint64 previous = G_MININT64;
+        guint n = 0, n_uneven = 0;
+
+        for (gint64 t = perp_chart_next_time_tick (G_MININT64, from, step, utc); t < to;
+             t = perp_chart_next_time_tick (t, 0, step, utc))
+          {
+            g_autoptr(GDateTime) dt = utc ? g_date_time_new_from_unix_utc (t / 1000)
+                                          : g_date_time_new_from_unix_local (t / 1000);
+            gint64 clock_ms = (g_date_time_get_hour (dt) * 3600 + g_date_time_get_minute (dt) * 60
+                               + g_date_time_get_second (dt)) * G_GINT64_CONSTANT (1000) + t % 1000;
+
+            g_assert_cmpint (t, >=, from);
+            g_assert_cmpint (clock_ms % MIN (step, PERP_MS_PER_DAY), ==, 0);
+            if (previous != G_MININT64)
+              {
+                g_assert_cmpint (t, >, previous);
+                n_uneven += t - previous != step;
+                g_assert_cmpint (ABS (t - previous - step), <=, PERP_MS_PER_HOUR);
+              }
+            else
+              g_assert_cmpint (t - from, <, step);
+            previous = t;
+            n++;
+          }
+        g_assert_cmpuint (n, >=, 4 * PERP_MS_PER_DAY / step - 1);
+        /* One change in each window: one uneven step in local time (an hour's step
+         * only skips or repeats a clock hour), none in UTC. */
+        g_assert_cmpuint (n_uneven, ==, utc || step <= PERP_MS_PER_HOUR ? 0 : 1);
+      }
+  if (saved_tz != NULL)
+    g_setenv ("TZ", saved_tz, TRUE);
+  else
+    g_unsetenv ("TZ");
+}
+
 static void
 test_nice_steps (void)
 {
@@ -1028,6 +1085,7 @@ main (int   argc,
   g_test_add_func ("/chart/render/tooltip", test_tooltip);
   g_test_add_func ("/chart/render/labels-apart", test_labels_apart);
   g_test_add_func ("/chart/render/axis-edges", test_axis_edges);
+  g_test_add_func ("/chart/render/time-ticks-dst", test_time_ticks_dst);
   g_test_add_func ("/chart/render/golden-layers", test_golden_layers);
   g_test_add_func ("/chart/render/golden-dark", test_golden_dark);
   g_test_add_func ("/chart/render/golden-crosshair", test_golden_crosshair);

@@ -678,6 +678,39 @@ first_tick (gint64   t,
   return (perp_floor_div (local + step - 1, step)) * step + base - offset;
 }
 
+/**
+ * perp_chart_next_time_tick:
+ * @t: a tick, or G_MININT64 for the first one at or after @from
+ * @from: the view's start (used when @t is G_MININT64)
+ * @step: the tick step (perp_chart_nice_time_step())
+ * @utc: ticks on UTC, else on local time
+ *
+ * The next tick: the first time after @t (at or after @from for the first) whose
+ * displayed clock time is a multiple of @step (weeks from Monday).  In local time the
+ * offset is the one in force at the tick, so the ticks stay on 00:00, 04:00, ... across
+ * a daylight-saving change (one hour closer, or further, in UTC).
+ */
+gint64
+perp_chart_next_time_tick (gint64   t,
+                           gint64   from,
+                           gint64   step,
+                           gboolean utc)
+{
+  gint64 after = t == G_MININT64 ? from : t + 1;
+  gint64 offset = zone_offset_ms (utc, t == G_MININT64 ? from : t);
+  gint64 next = first_tick (after, step, offset);
+  gint64 next_offset = zone_offset_ms (utc, next);
+
+  if (next_offset == offset)
+    return next;
+  /* The offset changed on the way: the tick in the new offset, unless that one still
+   * falls before the change; then the one after it. */
+  next = first_tick (after, step, next_offset);
+  if (zone_offset_ms (utc, next) != next_offset)
+    next = first_tick (next + 1, step, next_offset);
+  return next;
+}
+
 /* ------------------------------------------------------------------ background and axes */
 
 static void
@@ -686,7 +719,7 @@ draw_grid (GtkSnapshot             *snapshot,
            const PerpViewportState *vp)
 {
   double step;
-  gint64 tstep, offset;
+  gint64 tstep;
 
   push_plot_clip (snapshot, vp);
   step = perp_chart_nice_price_step (vp->p1 - vp->p0, MAX (2, vp->plot_height / 48));
@@ -694,8 +727,8 @@ draw_grid (GtkSnapshot             *snapshot,
     fill (snapshot, &style->colors[PERP_CHART_COLOR_GRID], 0, y_of_price (vp, p), vp->plot_width, 1);
 
   tstep = perp_chart_nice_time_step ((vp->t1 - vp->t0) / vp->plot_width, 90);
-  offset = zone_offset_ms (vp->utc, (gint64) vp->t0);
-  for (gint64 t = first_tick ((gint64) vp->t0, tstep, offset); t < vp->t1; t += tstep)
+  for (gint64 t = perp_chart_next_time_tick (G_MININT64, (gint64) vp->t0, tstep, vp->utc); t < vp->t1;
+       t = perp_chart_next_time_tick (t, 0, tstep, vp->utc))
     fill (snapshot, &style->colors[PERP_CHART_COLOR_GRID], perp_chart_x_of_time (vp, t), 0, 1, vp->plot_height);
   gtk_snapshot_pop (snapshot);
 }
@@ -724,7 +757,7 @@ perp_chart_draw_axes (GtkSnapshot             *snapshot,
   const GdkRGBA *fg = &style->colors[PERP_CHART_COLOR_DIM];
   const GdkRGBA *axis_bg = &style->colors[PERP_CHART_COLOR_AXIS_BACKGROUND];
   double step;
-  gint64 tstep, offset;
+  gint64 tstep;
   int th = text_height (style);
   double last_x = -G_MAXDOUBLE;
   const char *format;
@@ -750,7 +783,6 @@ perp_chart_draw_axes (GtkSnapshot             *snapshot,
   fill (snapshot, axis_bg, 0, vp->plot_height, vp->plot_width, height - vp->plot_height);
   fill (snapshot, &style->colors[PERP_CHART_COLOR_GRID], 0, vp->plot_height, vp->plot_width, 1);
   tstep = perp_chart_nice_time_step ((vp->t1 - vp->t0) / vp->plot_width, 90);
-  offset = zone_offset_ms (vp->utc, (gint64) vp->t0);
   if (tstep >= 28 * PERP_MS_PER_DAY)
     format = "%b %Y";
   else if (tstep >= PERP_MS_PER_DAY)
@@ -758,7 +790,8 @@ perp_chart_draw_axes (GtkSnapshot             *snapshot,
   else
     format = "%H:%M";
   gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, vp->plot_height, vp->plot_width, height - vp->plot_height));
-  for (gint64 t = first_tick ((gint64) vp->t0, tstep, offset); t < vp->t1; t += tstep)
+  for (gint64 t = perp_chart_next_time_tick (G_MININT64, (gint64) vp->t0, tstep, vp->utc); t < vp->t1;
+       t = perp_chart_next_time_tick (t, 0, tstep, vp->utc))
     {
       int x = perp_chart_x_of_time (vp, t);
       const char *f = format;
@@ -767,7 +800,7 @@ perp_chart_draw_axes (GtkSnapshot             *snapshot,
       int w, h, tx;
 
       /* Intraday ladders name the day at midnight. */
-      if (tstep < PERP_MS_PER_DAY && (t + offset) % PERP_MS_PER_DAY == 0)
+      if (tstep < PERP_MS_PER_DAY && (t + zone_offset_ms (vp->utc, t)) % PERP_MS_PER_DAY == 0)
         f = "%a %d";
       label = perp_chart_format_time (t, vp->utc, f);
       if (x - last_x < 60)

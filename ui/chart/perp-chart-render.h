@@ -186,5 +186,9 @@ double      perp_chart_nice_price_step     (double                   range,
                                             int                      max_ticks);
 gint64      perp_chart_nice_time_step      (double                   ms_per_pixel,
                                             int                      min_pixels);
+gint64      perp_chart_next_time_tick      (gint64                   t,
+                                            gint64                   from,
+                                            gint64                   step,
+                                            gboolean                 utc);
 
 G_END_DECLS
