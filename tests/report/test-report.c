@@ -1011,6 +1011,42 @@ test_write_errors (void)
   g_assert_cmpstr (contents, ==, "old");
 }
 
+/* A journal row without prices (written by hand or by another tool: the app always
+ * stores them) leaves those lines out of the charts instead of writing "nan" into
+ * the SVG; the rest of each chart is drawn. */
+static void
+test_html_missing_prices (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *copy = g_build_filename (tmp_dir, "no-prices.sqlite", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *html = NULL;
+  gsize length;
+  sqlite3 *db = NULL;
+
+  g_assert_true (g_file_get_contents (journal_path, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (copy, contents, (gssize) length, NULL));
+  g_assert_cmpint (sqlite3_open (copy, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE signals SET entry = NULL, stop = NULL WHERE status = 'signal';"
+                                     "UPDATE exits SET fill = NULL", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (db), >, 0);
+  sqlite3_close (db);
+
+  {
+    g_autoptr(PerpJournal) journal = perp_journal_open (copy, PERP_JOURNAL_FLAGS_READ_ONLY, &error);
+    g_autoptr(PerpReport) report = NULL;
+
+    g_assert_no_error (error);
+    report = new_report (journal, NULL, TRUE);
+    html = write_report (report, PERP_REPORT_FORMAT_HTML, "no-prices.html", NULL);
+  }
+  g_assert_null (strstr (html, "=\"nan\""));
+  g_assert_null (strstr (html, "=\"-nan\""));
+  g_assert_null (strstr (html, "=\"inf\""));
+  g_assert_cmpuint (count (html, "<svg"), >, 2);
+  g_unlink (copy);
+}
+
 /* A write that fails part-way (here: the file size limit, as a full disk would) leaves
  * no half report: a new file is removed, an existing one keeps its old contents. */
 static void
@@ -1283,6 +1319,7 @@ main (int    argc,
   g_test_add_func ("/report/html/snapshots", test_html_snapshots);
   g_test_add_func ("/report/html/candles-added", test_html_candles_added);
   g_test_add_func ("/report/write/cut-short", test_write_cut_short);
+  g_test_add_func ("/report/html/missing-prices", test_html_missing_prices);
   g_test_add_func ("/report/snapshot/causal", test_snapshot_causal);
   g_test_add_func ("/report/pdf", test_pdf);
   g_test_add_func ("/report/write-errors", test_write_errors);

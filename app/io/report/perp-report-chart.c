@@ -119,6 +119,18 @@ set_source (cairo_t        *cr,
   cairo_set_source_rgba (cr, color->r, color->g, color->b, color->a);
 }
 
+/* Whether every one of @n coordinates is a number.  A shape with a NaN or infinite
+ * coordinate (a journal row without a price) is left out, not drawn as "nan". */
+static gboolean
+all_finite (const double *v,
+            guint         n)
+{
+  for (guint i = 0; i < n; i++)
+    if (!isfinite (v[i]))
+      return FALSE;
+  return TRUE;
+}
+
 void
 perp_canvas_rect (PerpCanvas     *canvas,
                   double          x,
@@ -129,6 +141,8 @@ perp_canvas_rect (PerpCanvas     *canvas,
                   const PerpRgba *stroke,
                   double          line_width)
 {
+  if (!all_finite ((const double[]) { x, y, width, height }, 4))
+    return;
   if (canvas->cr != NULL)
     {
       cairo_t *cr = canvas->cr;
@@ -172,6 +186,8 @@ perp_canvas_line (PerpCanvas     *canvas,
                   double          line_width,
                   double          dash)
 {
+  if (!all_finite ((const double[]) { x1, y1, x2, y2 }, 4))
+    return;
   if (canvas->cr != NULL)
     {
       cairo_t *cr = canvas->cr;
@@ -227,7 +243,7 @@ perp_canvas_polyline (PerpCanvas     *canvas,
                       const PerpRgba *color,
                       double          line_width)
 {
-  if (n_points < 2)
+  if (n_points < 2 || !all_finite (xy, 2 * n_points))
     return;
   if (canvas->cr != NULL)
     {
@@ -257,7 +273,7 @@ perp_canvas_polygon (PerpCanvas     *canvas,
                      guint           n_points,
                      const PerpRgba *fill)
 {
-  if (n_points < 3)
+  if (n_points < 3 || !all_finite (xy, 2 * n_points))
     return;
   if (canvas->cr != NULL)
     {
@@ -322,6 +338,9 @@ perp_canvas_text (PerpCanvas     *canvas,
 {
   double width = perp_canvas_text_width (canvas, text, size, bold);
   double left = align == PERP_ALIGN_START ? x : align == PERP_ALIGN_CENTER ? x - width / 2 : x - width;
+
+  if (!all_finite ((const double[]) { x, y }, 2))
+    return width;
 
   if (canvas->cr != NULL)
     {
@@ -622,12 +641,13 @@ perp_report_draw_snapshot (const PerpReportSnapshot *snapshot,
     }
   if (s->has_plan)
     {
-      f.lo = MIN (f.lo, MIN (plan->stop, plan->entry));
-      f.hi = MAX (f.hi, MAX (plan->stop, plan->entry));
+      /* fmin/fmax pass over a missing (NaN) price instead of spreading it. */
+      f.lo = fmin (f.lo, fmin (plan->stop, plan->entry));
+      f.hi = fmax (f.hi, fmax (plan->stop, plan->entry));
       for (guint t = 0; t < plan->n_targets && t < PERP_PLAN_MAX_TARGETS; t++)
         {
-          f.lo = MIN (f.lo, plan->targets[t].price);
-          f.hi = MAX (f.hi, plan->targets[t].price);
+          f.lo = fmin (f.lo, plan->targets[t].price);
+          f.hi = fmax (f.hi, plan->targets[t].price);
         }
     }
   {
