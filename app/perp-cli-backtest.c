@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "io/perp-data-path.h"
 #include "perp-cli-private.h"
 #include "core/perp-forward.h"
 #include "io/report/perp-report.h"
@@ -563,7 +564,8 @@ perp_cli_cmd_backtest (int    argc,
         return perp_cli_usage_error (context, "backtest: --report: \"%s\" does not end in .csv, .html or .pdf",
                                      report_path);
     }
-  if (report_path != NULL && journal_path != NULL && perp_cli_same_file (report_path, journal_path))
+  /* (perp_report_write () refuses it too, but only after the whole backtest.) */
+  if (report_path != NULL && journal_path != NULL && perp_path_same_file (report_path, journal_path))
     return perp_cli_usage_error (context, "backtest: --report %s is the --journal file; choose another", report_path);
   if ((config = perp_cli_recordings_load_config (&recordings, context, "backtest", &exit_code)) == NULL)
     return exit_code;

@@ -64,8 +64,6 @@ PerpCandles *perp_cli_load_candles    (const char            *path,
 char        *perp_cli_format_time     (gint64                 ms);
 gboolean     perp_cli_parse_time      (const char            *text,
                                        gint64                *ms);
-gboolean     perp_cli_same_file       (const char            *a,
-                                       const char            *b);
 const char  *perp_cli_format_double   (char                  *buf,
                                        gsize                  size,
                                        double                 value);

@@ -16,8 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <glib/gstdio.h>
-
 #include "core/perp-candles.h"
 #include "core/perp-indicator-set.h"
 #include "io/perp-candle-csv.h"
@@ -118,23 +116,6 @@ perp_cli_parse_time (const char *text,
   *ms = g_date_time_to_unix (dt) * 1000 + g_date_time_get_microsecond (dt) / 1000;
 
   return TRUE;
-}
-
-/* Whether @a and @b name one file: the same file when both exist (links, "./"
- * included), else the same absolute path. */
-gboolean
-perp_cli_same_file (const char *a,
-                    const char *b)
-{
-  GStatBuf sa, sb;
-  g_autofree char *ca = NULL;
-  g_autofree char *cb = NULL;
-
-  if (g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0)
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-  ca = g_canonicalize_filename (a, NULL);
-  cb = g_canonicalize_filename (b, NULL);
-  return strcmp (ca, cb) == 0;
 }
 
 char *

@@ -6,6 +6,10 @@
 
 #include "config.h"
 
+#include <string.h>
+
+#include <glib/gstdio.h>
+
 #include "perp-data-path.h"
 
 /**
@@ -36,4 +40,23 @@ perp_data_path_find (const char *relative,
           return g_steal_pointer (&path);
       }
   return NULL;
+}
+
+/* Whether @a and @b name one file: the same file when both exist (links, "./"
+ * included), else the same absolute path.  (An output must never be an input.) */
+gboolean
+perp_path_same_file (const char *a,
+                     const char *b)
+{
+  GStatBuf sa, sb;
+  g_autofree char *ca = NULL;
+  g_autofree char *cb = NULL;
+
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  if (g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0)
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  ca = g_canonicalize_filename (a, NULL);
+  cb = g_canonicalize_filename (b, NULL);
+  return strcmp (ca, cb) == 0;
 }

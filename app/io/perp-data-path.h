@@ -10,7 +10,9 @@
 
 G_BEGIN_DECLS
 
-char *perp_data_path_find (const char *relative,
-                           GFileTest   test);
+char     *perp_data_path_find (const char *relative,
+                               GFileTest   test);
+gboolean  perp_path_same_file (const char *a,
+                               const char *b);
 
 G_END_DECLS

@@ -1009,6 +1009,24 @@ test_write_errors (void)
   g_clear_error (&error);
   g_assert_true (g_file_get_contents (kept, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "old");
+
+  /* Never over the journal it reads (a file chooser can name it), under any name. */
+  {
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *dir = g_path_get_dirname (journal_path);
+    g_autofree char *base = g_path_get_basename (journal_path);
+    g_autofree char *dotted = g_build_filename (dir, ".", base, NULL);
+    gsize n_before, n_after;
+
+    g_assert_true (g_file_get_contents (journal_path, &before, &n_before, NULL));
+    g_assert_false (perp_report_write (report, PERP_REPORT_FORMAT_CSV, dotted, NULL, &error));
+    g_assert_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_WRITE);
+    g_assert_nonnull (strstr (error->message, "the journal itself"));
+    g_clear_error (&error);
+    g_assert_true (g_file_get_contents (journal_path, &after, &n_after, NULL));
+    g_assert_cmpmem (before, n_before, after, n_after);
+  }
 }
 
 /* A journal row without prices (written by hand or by another tool: the app always

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "io/perp-candle-csv.h"
+#include "io/perp-data-path.h"
 #include "perp-report-private.h"
 
 G_DEFINE_QUARK (perp-report-error-quark, perp_report_error)
@@ -1237,6 +1238,15 @@ perp_report_write (PerpReport        *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
+
+  /* Whoever asks (export, a backtest, the workstation's file chooser), the report is
+   * never written over the journal it reads. */
+  if (perp_path_same_file (path, self->journal_path))
+    {
+      g_set_error (error, PERP_REPORT_ERROR, PERP_REPORT_ERROR_WRITE,
+                   "Cannot write the report to %s: it is the journal itself; choose another file", path);
+      return FALSE;
+    }
 
   if (format != PERP_REPORT_FORMAT_CSV && !perp_report_build_snapshots (self, error))
     return FALSE;
